@@ -1,0 +1,1 @@
+"""Derivations (SymPy): one module per homework result; each returns SymPy objects."""

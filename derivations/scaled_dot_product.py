@@ -1,0 +1,120 @@
+"""Q3: the statistics of qᵀk that justify scaled dot-product attention.
+
+q, k ∈ R^d independent, q, k ~ N(μ, σ²I). Everything is computed with
+``sympy.stats`` from one coordinate's product q_i k_i and summed over i — the
+coordinates are independent, so means and variances add (the one assumption,
+recorded in :attr:`ScaledDotProduct.assumptions`). A direct cross-check computes
+the full dot product for an explicit small d.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy import stats
+
+# Symbols follow the homework: d (dimension), sigma, mu (shared per-coordinate mean),
+# mu_i (coordinate i of the vector mean), s (the scale the score is divided by).
+d = sp.Symbol("d", positive=True, integer=True)
+sigma = sp.Symbol("sigma", positive=True)
+mu = sp.Symbol("mu", real=True)
+s = sp.Symbol("s", positive=True)
+i = sp.Symbol("i", positive=True, integer=True)
+mu_vec = sp.IndexedBase("mu")  # mu[i]: general (vector) mean
+
+
+@dataclass
+class ScaledDotProduct:
+    """Derived objects for Q3 (all SymPy)."""
+
+    coord_mean: sp.Expr          # E[q_i k_i] with q_i, k_i ~ N(m, σ²)
+    coord_var: sp.Expr           # Var(q_i k_i)
+    mean_general: sp.Expr        # E[qᵀk], vector μ  (Sum over i)
+    var_general: sp.Expr         # Var(qᵀk), vector μ
+    mean_shared: sp.Expr         # E[qᵀk], μ = μ·1
+    var_shared: sp.Expr          # Var(qᵀk), μ = μ·1
+    mean_standard: sp.Expr       # μ = 0, σ = 1
+    var_standard: sp.Expr
+    scale: sp.Expr               # s with E[qᵀk/s] = 0 and Var(qᵀk/s) = 1
+    scale_equation: sp.Eq        # Var(qᵀk)/s² = 1
+    factor: sp.Expr              # multiplicative form 1/s
+    scaled_mean: sp.Expr         # E[qᵀk/s] at the derived s
+    scaled_var: sp.Expr          # Var(qᵀk/s) at the derived s
+    explicit_d: int
+    explicit_mean: sp.Expr       # E[qᵀk] computed directly for d = explicit_d
+    explicit_var: sp.Expr
+    assumptions: list[str] = field(default_factory=list)
+
+
+def coordinate_moments(m: sp.Expr, sd: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """E and Var of q_i k_i for independent q_i, k_i ~ N(m, sd²) (sympy.stats)."""
+    qi = stats.Normal("q_i", m, sd)
+    ki = stats.Normal("k_i", m, sd)
+    mean = sp.simplify(stats.E(qi * ki))
+    # Var(XY) = E[X²Y²] − E[XY]²; sympy.stats computes both integrals.
+    var = sp.expand(sp.simplify(stats.E(qi**2 * ki**2) - mean**2))
+    return mean, var
+
+
+def explicit_dot_moments(dim: int, means, sd) -> tuple[sp.Expr, sp.Expr]:
+    """E and Var of qᵀk for an explicit dimension, straight from sympy.stats
+    (no independence argument: the whole dot product is one random expression)."""
+    qs = [stats.Normal(f"q{j}", means[j], sd) for j in range(dim)]
+    ks = [stats.Normal(f"k{j}", means[j], sd) for j in range(dim)]
+    dot = sum(a * b for a, b in zip(qs, ks))
+    mean = sp.expand(stats.E(dot))
+    var = sp.expand(stats.E(sp.expand(dot**2)) - mean**2)
+    return mean, var
+
+
+def derive(explicit_d: int = 2) -> ScaledDotProduct:
+    """Derive every Q3 quantity. ``explicit_d`` sets the size of the direct cross-check."""
+    m_i = mu_vec[i]
+    cmean, cvar = coordinate_moments(m_i, sigma)
+    # Independence across coordinates: E and Var of the sum are sums over i.
+    mean_general = sp.Sum(cmean, (i, 1, d))
+    var_general = sp.expand(sp.Sum(sp.expand(cvar), (i, 1, d))).doit()
+    # Pull constants out of each remaining sum so the result reads dσ⁴ + 2σ²Σμ_i².
+    var_general = var_general.replace(lambda a: isinstance(a, sp.Sum), sp.factor_terms)
+    mean_shared = sp.simplify(sp.Sum(cmean.subs(m_i, mu), (i, 1, d)).doit())
+    var_shared = sp.factor(sp.Sum(cvar.subs(m_i, mu), (i, 1, d)).doit())
+    mean_standard = sp.simplify(mean_shared.subs({mu: 0, sigma: 1}))
+    var_standard = sp.simplify(var_shared.subs({mu: 0, sigma: 1}))
+
+    # Scaling by 1/s: E scales by 1/s, Var by 1/s² — solve Var/s² = 1 for s > 0.
+    eq = sp.Eq(var_standard / s**2, 1)
+    sols = sp.solve(eq, s)
+    if len(sols) != 1:
+        raise RuntimeError(f"expected one positive scale, got {sols}")
+    scale = sp.simplify(sols[0])
+    scaled_mean = sp.simplify(mean_standard / scale)
+    scaled_var = sp.simplify(var_standard / scale**2)
+
+    means = sp.symbols(f"mu1:{explicit_d + 1}", real=True)
+    emean, evar = explicit_dot_moments(explicit_d, means, sigma)
+
+    return ScaledDotProduct(
+        coord_mean=cmean, coord_var=cvar,
+        mean_general=mean_general.doit(), var_general=var_general,
+        mean_shared=mean_shared, var_shared=var_shared,
+        mean_standard=mean_standard, var_standard=var_standard,
+        scale=scale, scale_equation=eq, factor=sp.simplify(1 / scale),
+        scaled_mean=scaled_mean, scaled_var=scaled_var,
+        explicit_d=explicit_d, explicit_mean=emean, explicit_var=evar,
+        assumptions=[
+            "q and k are independent, each N(μ, σ²I): coordinates are independent",
+            "means and variances of a sum of independent terms add",
+            "s > 0 (a scale); the homework divides the score by s",
+        ],
+    )
+
+
+def general_formulas_at(der: ScaledDotProduct, means: list) -> tuple[sp.Expr, sp.Expr]:
+    """The general (vector-μ) formulas evaluated at explicit means, for cross-checks."""
+    dim = len(means)
+    sub = {d: dim}
+    mg = der.mean_general.subs(sub).doit()
+    vg = der.var_general.subs(sub).doit()
+    rep = {mu_vec[j + 1]: means[j] for j in range(dim)}
+    return sp.expand(mg.subs(rep)), sp.expand(vg.subs(rep))

@@ -1,0 +1,5 @@
+import sys
+
+from hw7.cli import main
+
+sys.exit(main())

@@ -1,0 +1,60 @@
+"""The ``hw7`` command line.
+
+Subcommands live in ``hw7/commands/<name>.py``; each module exposes
+``register(subparsers)`` which adds its parser and sets ``func=run`` where
+``run(args) -> int`` returns the exit code. Errors the user can fix become one
+line on stderr and exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+
+from hw7.errors import InputError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse's default prints usage too)
+        sys.stderr.write(f"hw7: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import hw7.commands as pkg
+    from hw7 import __version__
+
+    parser = _Parser(prog="hw7", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"hw7-verify {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"hw7.commands.{info.name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UsageError, InputError) as exc:
+        sys.stderr.write(f"hw7: error: {exc}\n")
+        return 2
+    except OSError as exc:  # e.g. disk full or permissions mid-run: still one line
+        sys.stderr.write(f"hw7: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("hw7: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""``hw7 derive QID``: print one derivation, pretty and as LaTeX (no numerics)."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("derive", help="print a derivation (pretty and LaTeX)")
+    p.add_argument("qid", help="question id, e.g. q3c (see 'hw7 list')")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import sympy as sp
+
+    from hw7.registry import Context, select
+
+    ctx = Context(numeric=False, quiet=True)
+    for sec in select(args.qid):
+        ans = sec.run(ctx)
+        print(f"{ans.qid} — {ans.title} ({ans.question})")
+        print("=" * 60)
+        if ans.expr:
+            try:
+                pretty = sp.pretty(sp.sympify(ans.expr), use_unicode=True)  # our own output
+            except Exception:
+                pretty = ans.expr
+            print(pretty)
+        if ans.choices is not None:
+            print("answer:", ", ".join(ans.choices))
+        if ans.latex:
+            print("LaTeX:", ans.latex)
+        if ans.explanation:
+            print(ans.explanation)
+        for j, (desc, tex) in enumerate(ans.derivation, 1):
+            print(f"  {j}. {desc}")
+            if tex:
+                print(f"     {tex}")
+        for c in ans.checks:
+            print(f"  [{'pass' if c.passed else 'FAIL'}] {c.kind}: {c.what} -> {c.measured}")
+        print()
+    return 0

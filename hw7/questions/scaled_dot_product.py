@@ -1,0 +1,266 @@
+"""Answer-key sections for Q3 (scaled dot-product attention statistics)."""
+
+from __future__ import annotations
+
+import sympy as sp
+from hypothesis import strategies as st
+
+from derivations import scaled_dot_product as der_mod
+from hw7.props import property_check
+from hw7.registry import Answer, Check, Context, section
+from numerics import scaled_dot_product as num
+
+RESULT = "scaled_dot_product"
+SYMBOLS = {
+    "d": "dimension of q and k",
+    "sigma": "standard deviation of every coordinate of q and k",
+    "mu": "shared per-coordinate mean (μ = μ·1)",
+}
+Z = num.Z_MAX
+# (d, mu, sigma) cases confirmed by Monte Carlo in every run; the samples per case
+# follow the profile.
+MC_CASES = [(1, 0.0, 1.0), (8, 0.5, 1.3), (64, -1.0, 0.7), (256, 0.0, 1.0)]
+
+
+def _derived(ctx: Context) -> der_mod.ScaledDotProduct:
+    return ctx.cached("q3.derive", der_mod.derive)
+
+
+def _formulas(der):
+    """Numeric functions of (d, mu, sigma) made from the derived SymPy objects."""
+    args = (der_mod.d, der_mod.mu, der_mod.sigma)
+    mean_fn = sp.lambdify(args, der.mean_shared, "math")
+    var_fn = sp.lambdify(args, der.var_shared, "math")
+    return mean_fn, var_fn
+
+
+def _samples(ctx: Context) -> int:
+    return 200_000 if ctx.profile == "fast" else 2_000_000
+
+
+def _mc(ctx: Context):
+    """Monte Carlo estimates for MC_CASES in numpy and torch, seeded from ctx.seed."""
+    def run():
+        n = _samples(ctx)
+        out = []
+        for j, (d, mu, sigma) in enumerate(ctx.progress(MC_CASES, desc="Q3 Monte Carlo")):
+            seed = ctx.seed * 1000 + j
+            out.append(((d, mu, sigma), num.dot_moments_numpy(d, mu, sigma, n, seed=seed),
+                        num.dot_moments_torch(d, mu, sigma, n, seed=seed, device=ctx.device)))
+        return out
+    return ctx.cached("q3.mc", run)
+
+
+def _mc_checks(ctx: Context, ans: Answer, which: str, predicted, cases=None) -> None:
+    """Append one numeric check per (case, backend) comparing `which` ('mean'/'var')."""
+    for (d, mu, sigma), *ests in _mc(ctx):
+        if cases is not None and (d, mu, sigma) not in cases:
+            continue
+        pred = float(predicted(d, mu, sigma))
+        for est in ests:
+            value, se = (est.mean, est.mean_se) if which == "mean" else (est.var, est.var_se)
+            z = num.zscore(value, se, pred)
+            ans.checks.append(Check(
+                "numeric",
+                f"Monte Carlo {est.backend} {'E' if which == 'mean' else 'Var'}[qᵀk] at "
+                f"d={d}, μ={mu}, σ={sigma} (n={est.n}, seed={est.seed}) vs derived {pred:.6g}",
+                {"estimate": value, "se": se, "z": z}, f"|z| ≤ {Z:g}", abs(z) <= Z,
+            ))
+
+
+def _prop_strategy():
+    return st.tuples(st.integers(1, 48), st.floats(-2, 2, allow_nan=False).map(lambda x: round(x, 3)),
+                     st.floats(0.25, 3, allow_nan=False).map(lambda x: round(x, 3)),
+                     st.integers(0, 2**31 - 1))
+
+
+def _property(mean_fn, var_fn, n=20_000):
+    def prop(case):
+        d, mu, sigma, seed = case
+        num.assert_moments_match(mean_fn, var_fn, d, mu, sigma, n, seed)
+    return prop
+
+
+@section("q3a", title="E[qᵀk] for q, k ~ N(μ, σ²I)", question="Q3(a)", result=RESULT)
+def q3a(ctx: Context, ans: Answer) -> None:
+    der = _derived(ctx)
+    ans.latex = sp.latex(der.mean_shared)
+    ans.expr = sp.sstr(der.mean_shared)
+    ans.symbols = dict(SYMBOLS)
+    ans.check_kind = "expr"
+    ans.derivation += [
+        ("One coordinate (sympy.stats): E[q_i k_i] = E[q_i]E[k_i]",
+         r"\mathbb{E}[q_i k_i] = " + sp.latex(der.coord_mean)),
+        ("Sum over the d independent coordinates (vector mean μ)",
+         r"\mathbb{E}[q^\top k] = " + sp.latex(der.mean_general)),
+        ("Shared mean μ = μ·1", r"\mathbb{E}[q^\top k] = " + sp.latex(der.mean_shared)),
+    ]
+    ans.explanation = (
+        f"Each coordinate contributes E[q_i]E[k_i] = {der.coord_mean} by independence; summing "
+        f"over d coordinates gives {sp.sstr(der.mean_general)} = μᵀμ for a vector mean and "
+        f"{sp.sstr(der.mean_shared)} when every coordinate has mean μ. σ does not enter.")
+    ans.data["vector_mean_form"] = {"latex": sp.latex(der.mean_general),
+                                    "expr": sp.sstr(der.mean_general)}
+    _explicit_check(der, ans, "mean")
+    if not ctx.numeric:
+        return
+    mean_fn, var_fn = _formulas(der)
+    _mc_checks(ctx, ans, "mean", mean_fn)
+    n_prop = 30 if ctx.profile == "fast" else 200
+    ans.checks.append(property_check(
+        "Hypothesis over (d, μ, σ): Monte Carlo (n=20000) within 5 SE of derived E and Var",
+        _property(mean_fn, var_fn), _prop_strategy(), max_examples=n_prop, seed=ctx.seed))
+    ans.checks.append(property_check(
+        "mutation: the wrong formula E[qᵀk] = dμ is refuted by the same checker",
+        _property(lambda d, mu, s: d * mu, var_fn), _prop_strategy(),
+        max_examples=n_prop, seed=ctx.seed, expect_failure=True))
+
+
+def _explicit_check(der, ans: Answer, which: str) -> None:
+    """Symbolic cross-check: the summed formula equals sympy.stats on the whole dot
+    product for an explicit d (no independence argument used there)."""
+    means = sp.symbols(f"mu1:{der.explicit_d + 1}", real=True)
+    mg, vg = der_mod.general_formulas_at(der, list(means))
+    got, direct = (mg, der.explicit_mean) if which == "mean" else (vg, der.explicit_var)
+    diff = sp.simplify(got - direct)
+    ans.checks.append(Check(
+        "symbolic",
+        f"general formula at d={der.explicit_d} minus sympy.stats moment of the full dot product",
+        sp.sstr(diff), "exactly 0", diff == 0))
+
+
+@section("q3.var_general", title="Var(qᵀk) for any σ and shared mean μ", question="Q3(a)-(b)",
+         result=RESULT)
+def q3_var_general(ctx: Context, ans: Answer) -> None:
+    der = _derived(ctx)
+    ans.latex = sp.latex(der.var_shared)
+    ans.expr = sp.sstr(der.var_shared)
+    ans.symbols = dict(SYMBOLS)
+    ans.check_kind = "expr"
+    ans.derivation += [
+        ("One coordinate (sympy.stats): Var(q_i k_i) = E[q_i²]E[k_i²] − (E[q_i]E[k_i])²",
+         r"\operatorname{Var}(q_i k_i) = " + sp.latex(der.coord_var)),
+        ("Vector mean: variances of independent terms add",
+         r"\operatorname{Var}(q^\top k) = " + sp.latex(der.var_general)),
+        ("Shared mean μ = μ·1", r"\operatorname{Var}(q^\top k) = " + sp.latex(der.var_shared)),
+    ]
+    ans.explanation = ("The general (vector μ) form is "
+                       f"{sp.sstr(der.var_general)}; with a shared mean it is "
+                       f"{sp.sstr(der.var_shared)}.")
+    ans.data["vector_mean_form"] = {"latex": sp.latex(der.var_general),
+                                    "expr": sp.sstr(der.var_general)}
+    _explicit_check(der, ans, "var")
+    if not ctx.numeric:
+        return
+    _, var_fn = _formulas(der)
+    _mc_checks(ctx, ans, "var", var_fn)
+
+
+@section("q3b", title="Var(qᵀk) when μ = 0, σ = 1", question="Q3(b)", result=RESULT)
+def q3b(ctx: Context, ans: Answer) -> None:
+    der = _derived(ctx)
+    ans.latex = sp.latex(der.var_standard)
+    ans.expr = sp.sstr(der.var_standard)
+    ans.symbols = {"d": SYMBOLS["d"]}
+    ans.check_kind = "expr"
+    ans.derivation.append(("Substitute μ = 0, σ = 1 into the general variance",
+                           r"\operatorname{Var}(q^\top k) = " + sp.latex(der.var_standard)))
+    ans.explanation = (f"With μ = 0 and σ = 1 each product q_i k_i has variance "
+                       f"{der.coord_var.subs({der_mod.mu_vec[der_mod.i]: 0, der_mod.sigma: 1})}, "
+                       f"so the d independent terms give {der.var_standard}.")
+    if not ctx.numeric:
+        return
+    mean_fn, var_fn = _formulas(der)
+    std = [c for c in MC_CASES if c[1] == 0.0 and c[2] == 1.0]
+    _mc_checks(ctx, ans, "var", var_fn, cases=std)
+    n_prop = 30 if ctx.profile == "fast" else 200
+    std_strategy = st.tuples(st.integers(1, 64), st.just(0.0), st.just(1.0),
+                             st.integers(0, 2**31 - 1))
+    ans.checks.append(property_check(
+        "Hypothesis over d (μ=0, σ=1): Monte Carlo (n=20000) within 5 SE of Var = derived",
+        _property(mean_fn, var_fn), std_strategy, max_examples=n_prop, seed=ctx.seed))
+    ans.checks.append(property_check(
+        "mutation: the wrong formula Var(qᵀk) = d² is refuted by the same checker",
+        _property(mean_fn, lambda d, mu, s: d**2), std_strategy, max_examples=n_prop,
+        seed=ctx.seed, expect_failure=True))
+
+
+@section("q3c", title="The scale s", question="Q3(c)", result=RESULT)
+def q3c(ctx: Context, ans: Answer) -> None:
+    der = _derived(ctx)
+    ans.latex = "s = " + sp.latex(der.scale)
+    ans.expr = sp.sstr(der.scale)
+    ans.symbols = {"d": SYMBOLS["d"]}
+    ans.check_kind = "expr"
+    ans.derivation += [
+        ("E[qᵀk/s] = E[qᵀk]/s, which is 0 for any s when μ = 0",
+         r"\mathbb{E}[q^\top k/s] = " + sp.latex(der.mean_standard / der_mod.s)),
+        ("Var(qᵀk/s) = Var(qᵀk)/s²; solve for s > 0", sp.latex(der.scale_equation)),
+        ("Solution", "s = " + sp.latex(der.scale)),
+        ("Equivalent multiplicative factor on qᵀk", sp.latex(der.factor)),
+    ]
+    ans.data["multiplicative_factor"] = {"latex": sp.latex(der.factor), "expr": sp.sstr(der.factor)}
+    ans.explanation = (f"Dividing the score by s = {sp.sstr(der.scale)} (equivalently multiplying by "
+                       f"{sp.sstr(der.factor)}) keeps the mean at {der.scaled_mean} and makes the "
+                       f"variance {der.scaled_var} for every d, so the softmax input does not grow "
+                       "with the dimension.")
+    ans.checks.append(Check("symbolic", "E[qᵀk/s] and Var(qᵀk/s) at the derived s",
+                            {"mean": sp.sstr(der.scaled_mean), "var": sp.sstr(der.scaled_var)},
+                            "exactly 0 and 1", der.scaled_mean == 0 and der.scaled_var == 1))
+    if not ctx.numeric:
+        return
+    scale_fn = sp.lambdify(der_mod.d, der.scale, "math")
+    for (d, mu, sigma), est_np, est_t in _mc(ctx):
+        if (mu, sigma) != (0.0, 1.0):
+            continue
+        s_val = float(scale_fn(d))
+        for est in (est_np, est_t):
+            zm = num.zscore(est.mean / s_val, est.mean_se / s_val, 0.0)
+            zv = num.zscore(est.var / s_val**2, est.var_se / s_val**2, 1.0)
+            ans.checks.append(Check(
+                "numeric",
+                f"Monte Carlo {est.backend} mean and variance of qᵀk/s at d={d} "
+                f"(n={est.n}, seed={est.seed}) vs 0 and 1",
+                {"mean": est.mean / s_val, "var": est.var / s_val**2, "z_mean": zm, "z_var": zv},
+                f"|z| ≤ {Z:g}", abs(zm) <= Z and abs(zv) <= Z))
+    # The mutation: s = d (a common slip) must be refuted by the same z-test.
+    wrong = [(d, est) for (d, mu, sigma), est, _ in _mc(ctx) if (mu, sigma) == (0.0, 1.0) and d > 1]
+    refuted = [abs(num.zscore(est.var / d**2, est.var_se / d**2, 1.0)) > Z for d, est in wrong]
+    ans.checks.append(Check("numeric", "mutation: s = d gives Var(qᵀk/s) ≠ 1 (refuted by the z-test)",
+                            {"refuted_cases": sum(refuted), "cases": len(refuted)},
+                            "refuted in every case with d > 1", all(refuted) and bool(refuted)))
+    _saturation(ctx, ans)
+
+
+def _saturation(ctx: Context, ans: Answer) -> None:
+    """Illustration: why the scale matters (softmax saturation / gradient size)."""
+    dims = [2, 8, 32, 128, 512, 2048] if ctx.profile == "fast" else [2**j for j in range(1, 13)]
+    pts = num.softmax_saturation(dims, seed=ctx.seed, device=ctx.device)
+    rows = []
+    for dim in dims:
+        raw = next(p for p in pts if p.d == dim and not p.scaled)
+        sc = next(p for p in pts if p.d == dim and p.scaled)
+        rows.append([dim, round(raw.score_std, 4), round(raw.max_weight, 4),
+                     round(raw.jacobian_norm, 4), round(sc.score_std, 4), round(sc.max_weight, 4),
+                     round(sc.jacobian_norm, 4)])
+    ans.tables["softmax saturation (16 keys, 256 trials)"] = {
+        "columns": ["d", "std(qᵀk)", "max weight", "‖J‖_F", "std(qᵀk/√d)", "max weight (scaled)",
+                    "‖J‖_F (scaled)"],
+        "rows": rows,
+    }
+    first, last = rows[0], rows[-1]
+    ans.checks.append(Check(
+        "numeric",
+        f"softmax Jacobian norm from d={first[0]} to d={last[0]}: unscaled falls, scaled stays",
+        {"unscaled": [first[3], last[3]], "scaled": [first[6], last[6]]},
+        "unscaled shrinks by > 2×; scaled within 2× of its start",
+        last[3] < first[3] / 2 and first[6] / 2 < last[6] < first[6] * 2))
+    path, rel = ctx.figure("q3_softmax_saturation.png")
+    if path is not None:
+        num.plot_saturation(pts, path)
+        ans.figures.append(rel)
+    ans.data["saturation_seed"] = ctx.seed
+    ans.explanation += (f" Without the scale the score spread grows like √d (std {first[1]} at d={first[0]}, "
+                        f"{last[1]} at d={last[0]}); the softmax saturates (largest weight {last[2]}) and the "
+                        f"gradient through it shrinks ({first[3]} → {last[3]}).")
+

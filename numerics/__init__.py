@@ -1,0 +1,1 @@
+"""Numeric confirmations (numpy/torch): same module names as derivations/; torch routines take device=."""
