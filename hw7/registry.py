@@ -20,7 +20,7 @@ import importlib
 import pkgutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,7 @@ class Answer:
     figures: paths relative to the output directory (``figures/<name>.png``).
     tables: named tables {name: {"columns": [...], "rows": [[...], ...]}}.
     data: any further structured results (JSON-serialisable).
+    obj: the answer as a SymPy object, for pretty printing (never serialised).
     volatile_fields: names of fields (explanation, tables, data) whose content
         depends on the run and is skipped by ``hw7 answers --check``.
     """
@@ -99,13 +100,15 @@ class Answer:
     data: dict[str, Any] = field(default_factory=dict)
     volatile_fields: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    obj: Any = field(default=None, repr=False, compare=False)  # the SymPy answer (not serialised)
 
     @property
     def passed(self) -> bool:
         return all(c.passed for c in self.checks)
 
     def to_json(self) -> dict:
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("obj", "checks")}
+        d["checks"] = [asdict(c) for c in self.checks]
         d["derivation"] = [list(step) for step in self.derivation]
         d["passed"] = self.passed
         return d

@@ -19,12 +19,10 @@ def run(args) -> int:
         ans = sec.run(ctx)
         print(f"{ans.qid} — {ans.title} ({ans.question})")
         print("=" * 60)
-        if ans.expr:
-            try:
-                pretty = sp.pretty(sp.sympify(ans.expr), use_unicode=True)  # our own output
-            except Exception:
-                pretty = ans.expr
-            print(pretty)
+        if ans.obj is not None:
+            print(sp.pretty(ans.obj, use_unicode=True))
+        elif ans.expr:
+            print(ans.expr)
         if ans.choices is not None:
             print("answer:", ", ".join(ans.choices))
         if ans.latex:

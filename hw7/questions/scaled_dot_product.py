@@ -86,6 +86,7 @@ def q3a(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
     ans.latex = sp.latex(der.mean_shared)
     ans.expr = sp.sstr(der.mean_shared)
+    ans.obj = der.mean_shared
     ans.symbols = dict(SYMBOLS)
     ans.check_kind = "expr"
     ans.derivation += [
@@ -135,6 +136,7 @@ def q3_var_general(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
     ans.latex = sp.latex(der.var_shared)
     ans.expr = sp.sstr(der.var_shared)
+    ans.obj = der.var_shared
     ans.symbols = dict(SYMBOLS)
     ans.check_kind = "expr"
     ans.derivation += [
@@ -161,6 +163,7 @@ def q3b(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
     ans.latex = sp.latex(der.var_standard)
     ans.expr = sp.sstr(der.var_standard)
+    ans.obj = der.var_standard
     ans.symbols = {"d": SYMBOLS["d"]}
     ans.check_kind = "expr"
     ans.derivation.append(("Substitute μ = 0, σ = 1 into the general variance",
@@ -190,6 +193,7 @@ def q3c(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
     ans.latex = "s = " + sp.latex(der.scale)
     ans.expr = sp.sstr(der.scale)
+    ans.obj = sp.Eq(der_mod.s, der.scale)
     ans.symbols = {"d": SYMBOLS["d"]}
     ans.check_kind = "expr"
     ans.derivation += [
