@@ -1,0 +1,198 @@
+"""Answer-key sections for Q1(b): linear autoencoder = PCA (result ``linear_autoencoder``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+from hypothesis import strategies as st
+
+import derivations.linear_autoencoder as der
+import numerics.linear_autoencoder as num
+from hw7.props import property_check
+from hw7.registry import Answer, Check, Context, section
+
+SHAPES = {"X": ["m", "n"], "W1": ["k", "m"], "W2": ["m", "k"]}
+MATRIX_SYMBOLS = {"X": "data, m×n, zero-centred", "W1": "encoder, k×m", "W2": "decoder, m×k"}
+
+
+def _derivation(ctx: Context) -> der.LinearAutoencoderDerivation:
+    return ctx.cached("q1b", der.derive)
+
+
+def _instance(seed: int, m: int = 6, k: int = 2, n: int = 40):
+    """Random data with distinct eigenvalues (seeded)."""
+    rng = np.random.default_rng(seed)
+    sig = np.sort(rng.uniform(0.5, 5.0, m))[::-1] * n
+    return num.make_data(m, n, sig, seed=seed), k
+
+
+def _grad_rel_err(X, W1, W2, lam=None, device="cpu"):
+    d1, d2 = num.derived_gradients(X, W1, W2, lam=lam)
+    a1, a2 = num.autograd_gradients(X, W1, W2, lam=lam or 0.0, device=device)
+    scale = max(np.abs(a1).max(), np.abs(a2).max())
+    return max(np.abs(d1 - a1).max(), np.abs(d2 - a2).max()) / scale
+
+
+def gradient_section(ctx: Context, ans: Answer, which: str, regularized: bool) -> None:
+    """Shared body of q1b.grad_W* and q2.grad_W* sections."""
+    if regularized:
+        from derivations.regularized_linear_autoencoder import derive as rderive
+
+        d = ctx.cached("q2", rderive)
+    else:
+        d = _derivation(ctx)
+    g = d.grad_W1 if which == "W1" else d.grad_W2
+    ans.latex = sympy.latex(g)
+    ans.expr = sympy.sstr(g)
+    ans.check_kind = "matrix"
+    ans.symbols = dict(MATRIX_SYMBOLS)
+    if regularized:
+        ans.symbols["lam"] = "λ ≥ 0, weight of the ℓ2 penalties"
+    ans.data["shapes"] = SHAPES
+    obj = "‖X − W2W1X‖²_F" + (" + λ‖W1‖²_F + λ‖W2‖²_F" if regularized else "")
+    ans.derivation.append((f"differentiate {obj} with SymPy MatrixSymbol calculus "
+                           "(term by term)", sympy.latex(g)))
+    ans.checks.append(Check("symbolic", "matrix gradient equals SymPy's entry-by-entry derivative "
+                            "on explicit shapes (m=3, k=2, n=2)", d.elementwise_ok, None,
+                            d.elementwise_ok))
+    ans.explanation = (f"∂L/∂{which} = {ans.expr}; setting it to zero is one of the two "
+                       "first-order optimality conditions.")
+    if not ctx.numeric:
+        return
+    lam = 0.7 if regularized else None
+    errs = []
+    for s in range(3):
+        X, k = _instance(ctx.seed + s)
+        rng = np.random.default_rng(ctx.seed + 100 + s)
+        W1, W2 = rng.standard_normal((k, X.shape[0])), rng.standard_normal((X.shape[0], k))
+        errs.append(_grad_rel_err(X, W1, W2, lam=lam, device=ctx.device))
+    ans.data["seeds"] = [ctx.seed + s for s in range(3)]
+    ans.checks.append(Check("numeric", "derived gradient vs torch autograd (float64), max "
+                            "relative entry error over 3 random instances", max(errs), 1e-12,
+                            max(errs) <= 1e-12, volatile=True))
+    X, k = _instance(ctx.seed + 7, m=4, n=10)
+    rng = np.random.default_rng(ctx.seed + 8)
+    W1, W2 = rng.standard_normal((k, 4)), rng.standard_normal((4, k))
+    f1, f2 = num.finite_difference_gradients(X, W1, W2, lam=lam or 0.0)
+    d1, d2 = num.derived_gradients(X, W1, W2, lam=lam)
+    fd = (d1 if which == "W1" else d2) - (f1 if which == "W1" else f2)
+    rel = float(np.abs(fd).max() / np.abs(d1 if which == "W1" else d2).max())
+    ans.checks.append(Check("numeric", "derived gradient vs central finite differences "
+                            "(eps=1e-6)", rel, 1e-6, rel <= 1e-6, volatile=True))
+
+
+@section("q1b", title="Linear autoencoder: optimality conditions and PCA",
+         question="Q1(b)", result="linear_autoencoder")
+def q1b(ctx: Context, ans: Answer) -> None:
+    d = _derivation(ctx)
+    c1, c2 = d.conditions
+    stationary = der.family_is_stationary(d)
+    ans.latex = (sympy.latex(c1) + r",\quad " + sympy.latex(c2)
+                 + r";\quad W_2 = U_k C,\ W_1 = C^{-1}U_k^T:\ L = " + sympy.latex(d.family_loss))
+    ans.derivation += [
+        ("(i) first-order conditions: both gradients vanish", sympy.latex(c1)),
+        ("", sympy.latex(c2)),
+        ("substitute XXᵀ = UΛUᵀ, W2 = UA, W1 = BUᵀ (U orthogonal): ∂L/∂W1 becomes",
+         sympy.latex(d.grad_W1_rotated)),
+        ("and ∂L/∂W2 becomes", sympy.latex(d.grad_W2_rotated)),
+        ("(ii) the family in the eigenbasis: A = W̃2", sympy.latex(d.family_W2)),
+        ("B = W̃1", sympy.latex(d.family_W1)),
+        ("block_collapse of 2Aᵀ(AB − I)Λ", sympy.latex(d.family_grad_W1)),
+        ("block_collapse of 2(AB − I)ΛBᵀ", sympy.latex(d.family_grad_W2)),
+        ("loss Tr((I − AB)Λ(I − AB)ᵀ) = sum of discarded eigenvalues",
+         sympy.latex(d.family_loss)),
+        ("explicit m=4, k=2, symbolic σ and C: loss", sympy.latex(d.explicit_loss)),
+    ]
+    ans.checks.append(Check("symbolic", "U_kC family: both gradients reduce to zero blocks "
+                            "(symbolic m, k) and to zero matrices (explicit m=4, k=2)",
+                            stationary, None, stationary))
+    tail = sympy.Add(*d.explicit_sigmas[2:])
+    ok_loss = sympy.simplify(d.explicit_loss - tail) == 0
+    ans.checks.append(Check("symbolic", "explicit loss at the family equals σ3 + σ4",
+                            str(d.explicit_loss), None, ok_loss))
+    ans.data["assumptions"] = d.assumptions
+    ans.explanation = (
+        f"(i) {sympy.sstr(d.grad_W1)} = 0 and {sympy.sstr(d.grad_W2)} = 0. "
+        "(ii) In the eigenbasis the gradients factor through (AB − I)Λ; for W2 = U_kC, "
+        "W1 = C⁻¹U_kᵀ (C = I is PCA) SymPy reduces both to zero and the loss to "
+        f"{sympy.sstr(d.family_loss)}, the sum of the discarded eigenvalues. The optimum "
+        "is identified only as a subspace when σk > σk+1 > ... and as U_k up to signs "
+        "when σ1 > … > σk > 0 — the toolkit reports when this fails.")
+    if not ctx.numeric:
+        return
+    fast = ctx.profile == "fast"
+    X, k = _instance(ctx.seed, m=6, k=2, n=60)
+    pca = num.pca_solution(X, k)
+    rng = np.random.default_rng(ctx.seed + 1)
+    worst = 0.0
+    scale = pca.sigma[0]
+    for C in [np.eye(k)] + [rng.standard_normal((k, k)) + 2 * np.eye(k) for _ in range(3)]:
+        W1, W2 = pca.family(C)
+        g1, g2 = num.autograd_gradients(X, W1, W2, device=ctx.device)
+        worst = max(worst, np.abs(g1).max() / scale, np.abs(g2).max() / scale)
+    ans.data["seed"] = ctx.seed
+    ans.checks.append(Check("numeric", "max |gradient entry|/σ1 at PCA and 3 random U_kC "
+                            "(torch autograd, float64)", float(worst), 1e-12, worst <= 1e-12, volatile=True))
+    W1, W2 = pca.family(np.eye(k))
+    lval = num.loss(X, W1, W2)
+    rel = abs(lval - pca.tail_loss) / pca.tail_loss
+    ans.checks.append(Check("numeric", "loss at PCA vs Σ_{i>k} σ_i (relative)", rel, 1e-10,
+                            rel <= 1e-10))
+    # gradient descent from random inits reaches the PCA subspace and the tail loss
+    rows = []
+    steps = 1500 if fast else 6000
+    for s in range(2 if fast else 5):
+        W1g, W2g, hist = num.train_gradient_descent(X, k, steps=steps, lr=0.2, seed=ctx.seed + s,
+                                                    device=ctx.device)
+        ang = float(np.max(num.principal_angles(W2g, pca.U_k)))
+        gap = (hist[-1] - pca.tail_loss) / pca.tail_loss
+        rows.append([ctx.seed + s, steps, ang, float(gap)])
+    ans.volatile_fields.append("tables")   # rounding-level angles and gaps
+    ans.tables["gradient_descent"] = {
+        "columns": ["init seed", "steps", "max principal angle to span(U_k) (rad)",
+                    "relative loss gap to Σ_{i>k}σ_i"], "rows": rows}
+    ok = all(r[2] < 1e-4 and r[3] < 1e-7 for r in rows)
+    ans.checks.append(Check("numeric", "GD from random inits: max principal angle, loss gap",
+                            {"angle": max(r[2] for r in rows), "gap": max(r[3] for r in rows)},
+                            "angle < 1e-4 rad, gap < 1e-7", ok, volatile=True))
+
+    # properties: the family is stationary on generated data; mutations fail
+    def prop_family(ex):
+        m, k, n, seed = ex
+        X, _ = _instance(seed, m=m, k=k, n=n)
+        p = num.pca_solution(X, k)
+        C = np.random.default_rng(seed).standard_normal((k, k)) + 3 * np.eye(k)
+        W1, W2 = p.family(C)
+        d1, d2 = num.derived_gradients(X, W1, W2)
+        assert max(np.abs(d1).max(), np.abs(d2).max()) <= 1e-9 * p.sigma[0] * np.linalg.cond(C)
+        assert abs(num.loss(X, W1, W2) - p.tail_loss) <= 1e-9 * p.sigma[0]
+
+    def prop_no_inverse(ex):  # mutation: W1 = U_kᵀ without C⁻¹
+        m, k, n, seed = ex
+        X, _ = _instance(seed, m=m, k=k, n=n)
+        p = num.pca_solution(X, k)
+        C = np.random.default_rng(seed).standard_normal((k, k)) + 3 * np.eye(k)
+        W1, W2 = p.U_k.T, p.U_k @ C
+        d1, d2 = num.derived_gradients(X, W1, W2)
+        assert max(np.abs(d1).max(), np.abs(d2).max()) <= 1e-9 * p.sigma[0] * np.linalg.cond(C)
+
+    strat = st.integers(3, 7).flatmap(lambda m: st.tuples(
+        st.just(m), st.integers(1, m - 1), st.integers(m + 1, m + 30), st.integers(0, 10**6)))
+    n_ex = 15 if fast else 100
+    ans.checks.append(property_check("U_kC family stationary with loss Σ_{i>k}σ_i",
+                                     prop_family, strat, max_examples=n_ex, seed=ctx.seed))
+    ans.checks.append(property_check("mutation W1 = U_kᵀ (no C⁻¹) is refuted", prop_no_inverse,
+                                     strat, max_examples=n_ex, seed=ctx.seed,
+                                     expect_failure=True))
+
+
+@section("q1b.grad_W1", title="∂L/∂W1 for the linear autoencoder", question="Q1(b)(i)",
+         result="linear_autoencoder")
+def q1b_grad_w1(ctx: Context, ans: Answer) -> None:
+    gradient_section(ctx, ans, "W1", regularized=False)
+
+
+@section("q1b.grad_W2", title="∂L/∂W2 for the linear autoencoder", question="Q1(b)(i)",
+         result="linear_autoencoder")
+def q1b_grad_w2(ctx: Context, ans: Answer) -> None:
+    gradient_section(ctx, ans, "W2", regularized=False)

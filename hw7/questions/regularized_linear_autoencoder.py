@@ -1,0 +1,513 @@
+"""Answer-key sections for Q2: the ℓ2-regularised linear autoencoder
+(result ``regularized_linear_autoencoder``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+from hypothesis import strategies as st
+
+import numerics.linear_autoencoder as lnum
+import numerics.regularized_linear_autoencoder as num
+from derivations.regularized_linear_autoencoder import derive
+from hw7.props import property_check
+from hw7.questions.linear_autoencoder import gradient_section
+from hw7.registry import Answer, Check, Context, section
+
+Q2A_I = ["0", "1", "2", "3"]
+Q2A_II = ["nn.L1Loss", "nn.MSELoss", "nn.CrossEntropyLoss"]
+Q2A_III = ["Weight Decay", "Dropout", "Layer Norm", "Batch Norm", "SGD optimizer"]
+
+
+def _d(ctx: Context):
+    return ctx.cached("q2", derive)
+
+
+def _data(seed: int, m: int = 6, n: int = 60, top: float = 5.0):
+    rng = np.random.default_rng(seed)
+    sig = np.sort(rng.uniform(0.3, top, m))[::-1] * n
+    return num.as_data(lnum.make_data(m, n, sig, seed=seed))
+
+
+@section("q2.grad_W1", title="∂L_λ/∂W1 for the regularised LAE", question="Q2",
+         result="regularized_linear_autoencoder")
+def q2_grad_w1(ctx: Context, ans: Answer) -> None:
+    gradient_section(ctx, ans, "W1", regularized=True)
+
+
+@section("q2.grad_W2", title="∂L_λ/∂W2 for the regularised LAE", question="Q2",
+         result="regularized_linear_autoencoder")
+def q2_grad_w2(ctx: Context, ans: Answer) -> None:
+    gradient_section(ctx, ans, "W2", regularized=True)
+
+
+# ------------------------------------------------------------------ Q2(a)
+
+def _layers_reason(ctx: Context):
+    """(number of weight matrices in (3), penalty of two factorizations of one product)."""
+    d = _d(ctx)
+    mats = sorted({s.name for s in d.loss.atoms(sympy.MatrixSymbol)} - {"X"})
+    rng = np.random.default_rng(ctx.seed)
+    W1, W2 = rng.standard_normal((3, 6)), rng.standard_normal((6, 3))
+    C = np.diag([2.0, 1.0, 0.5])
+    pen = [float(np.sum(W1**2) + np.sum(W2**2)),
+           float(np.sum((np.linalg.inv(C) @ W1) ** 2) + np.sum((W2 @ C) ** 2))]
+    same_product = bool(np.allclose(W2 @ W1, (W2 @ C) @ (np.linalg.inv(C) @ W1)))
+    return mats, pen, same_product
+
+
+def _loss_ratios(ctx: Context):
+    """Each candidate loss divided by ‖X − X̂‖²_F on two random instances."""
+    import torch
+
+    out = {}
+    rng = np.random.default_rng(ctx.seed + 1)
+    fns = {"nn.L1Loss": torch.nn.L1Loss(), "nn.MSELoss": torch.nn.MSELoss(),
+           "nn.CrossEntropyLoss": torch.nn.CrossEntropyLoss()}
+    for name, fn in fns.items():
+        r = []
+        for _ in range(2):
+            B, m = 8, 5
+            x = torch.as_tensor(rng.standard_normal((B, m)))
+            xh = torch.as_tensor(rng.standard_normal((B, m)))
+            r.append(float(fn(xh, x)) / float(((x - xh) ** 2).sum()) * B * m)
+        out[name] = r
+    return out
+
+
+def _needed_options(ctx: Context):
+    """For each Q2(a)(iii) option: does optimizing (3) exactly need it? Measured."""
+    import torch
+
+    X = _data(ctx.seed + 2, m=6, n=30)
+    m, n = X.shape
+    k, lam = 3, 0.1 * float(np.linalg.eigvalsh(X @ X.T)[-1])
+    rng = np.random.default_rng(ctx.seed + 3)
+    W1, W2 = rng.standard_normal((k, m)), rng.standard_normal((m, k))
+    wd = num.weight_decay(lam, m, n)
+    res_wd, _ = num.sgd_direction_parallel_residual(X, W1, W2, lam, wd, 5, device=ctx.device)
+    res_nowd, _ = num.sgd_direction_parallel_residual(X, W1, W2, lam, 0.0, 5, device=ctx.device)
+    x = torch.as_tensor(X.T.copy())
+    lin = x @ torch.as_tensor(W1).T @ torch.as_tensor(W2).T
+
+    def out_with(layer):
+        torch.manual_seed(ctx.seed)
+        net = torch.nn.Sequential(torch.nn.Linear(m, k, bias=False), layer,
+                                  torch.nn.Linear(k, m, bias=False)).double().train()
+        with torch.no_grad():
+            net[0].weight.copy_(torch.as_tensor(W1))
+            net[2].weight.copy_(torch.as_tensor(W2))
+            return float((net(x) - lin).abs().max() / lin.abs().max())
+
+    changed = {"Dropout": out_with(torch.nn.Dropout(0.5)),
+               "Layer Norm": out_with(torch.nn.LayerNorm(k, elementwise_affine=False,
+                                                         dtype=torch.float64)),
+               "Batch Norm": out_with(torch.nn.BatchNorm1d(k, affine=False,
+                                                           dtype=torch.float64))}
+    # SGD: one optimizer step moves the weights by exactly −lr·(∇ℓ + wd·W) — a gradient
+    # step on (3); Adam's step is not parallel to the gradient
+    steps = {}
+    for name in ("SGD", "Adam"):
+        a = torch.tensor(W1, requires_grad=True)
+        opt = (torch.optim.SGD([a], lr=1e-3, weight_decay=wd) if name == "SGD"
+               else torch.optim.Adam([a], lr=1e-3, weight_decay=wd))
+        Xt = torch.as_tensor(X)
+        lossv = torch.nn.functional.mse_loss(torch.as_tensor(W2) @ a @ Xt, Xt)
+        lossv.backward()
+        g = (a.grad + wd * a.detach()).clone()
+        before = a.detach().clone()
+        opt.step()
+        delta = (a.detach() - before).ravel()
+        cos = float(-(delta @ g.ravel()) / (delta.norm() * g.norm()))
+        steps[name] = 1.0 - cos
+    return {"res_wd": res_wd, "res_nowd": res_nowd, "changed": changed, "steps": steps}
+
+
+@section("q2a.i", title="How many linear layers?", question="Q2(a)(i)",
+         result="regularized_linear_autoencoder")
+def q2a_i(ctx: Context, ans: Answer) -> None:
+    mats, pen, same = _layers_reason(ctx)
+    ans.options = list(Q2A_I)
+    ans.choices = [Q2A_I[len(mats)]]
+    ans.check_kind = "choice"
+    ans.latex = sympy.latex(_d(ctx).loss)
+    ans.explanation = (
+        f"Eq. (3) has {len(mats)} trainable matrices ({', '.join(mats)}): an encoder "
+        "nn.Linear(m, k, bias=False) and a decoder nn.Linear(k, m, bias=False). One layer "
+        "W = W2W1 cannot express the penalty: two factorizations of the same product "
+        f"(same product: {same}) have penalties {pen[0]:.4g} and {pen[1]:.4g}.")
+    ans.checks.append(Check("symbolic", "trainable MatrixSymbols in eq. (3)", mats, None,
+                            len(mats) == 2))
+    ans.checks.append(Check("numeric", "‖W1‖²+‖W2‖² differs for W2C, C⁻¹W1 (same product)",
+                            pen, "differ", same and abs(pen[0] - pen[1]) > 1e-6))
+
+
+@section("q2a.ii", title="Which loss function?", question="Q2(a)(ii)",
+         result="regularized_linear_autoencoder")
+def q2a_ii(ctx: Context, ans: Answer) -> None:
+    ratios = _loss_ratios(ctx)
+    # the right loss is a fixed multiple of ‖X − X̂‖²_F: ratio·(mB) equal to 1 on both draws
+    pick = [o for o in Q2A_II if all(abs(r - 1.0) < 1e-12 for r in ratios[o])]
+    ans.options, ans.choices, ans.check_kind = list(Q2A_II), pick, "choice"
+    ans.latex = r"\mathrm{MSELoss}(\hat X, X) = \frac{1}{mB}\|X-\hat X\|_F^2"
+    ans.explanation = (
+        "The reconstruction term of (3) is a sum of squared errors. nn.MSELoss (mean) times "
+        "m·B equals ‖X − X̂‖²_F exactly; the others are not multiples of it "
+        f"(loss·mB/‖X−X̂‖²_F on two draws: { {k: [round(v, 4) for v in r] for k, r in ratios.items()} }).")
+    ans.data["ratios"] = ratios
+    ans.checks.append(Check("numeric", "exactly one candidate is a constant multiple of "
+                            "‖X−X̂‖²_F", pick, None, pick == ["nn.MSELoss"]))
+
+
+@section("q2a.iii", title="What is needed to optimise (3) exactly?", question="Q2(a)(iii)",
+         result="regularized_linear_autoencoder")
+def q2a_iii(ctx: Context, ans: Answer) -> None:
+    r = ctx.cached("q2a.needed", lambda: _needed_options(ctx))
+    needed = {
+        "Weight Decay": r["res_nowd"] > 1e-6 and r["res_wd"] < 1e-12,
+        "Dropout": False, "Layer Norm": False, "Batch Norm": False,
+        "SGD optimizer": r["steps"]["SGD"] < 1e-12,
+    }
+    # Dropout/LN/BN change the network function, so they would change the objective
+    for o in ("Dropout", "Layer Norm", "Batch Norm"):
+        needed[o] = r["changed"][o] < 1e-12
+    ans.options, ans.check_kind = list(Q2A_III), "choices"
+    ans.choices = [o for o in Q2A_III if needed[o]]
+    ans.data["measurements"] = r
+    ans.data["reasons"] = {
+        "Weight Decay": f"without it the SGD direction is not parallel to ∇L_λ (residual "
+                        f"{r['res_nowd']:.3g}); with the derived weight_decay it is "
+                        f"(residual {r['res_wd']:.2g})",
+        "Dropout": f"changes the network's output (max rel. change {r['changed']['Dropout']:.3g}):"
+                   " a different objective",
+        "Layer Norm": f"changes the map W2W1x (max rel. change {r['changed']['Layer Norm']:.3g})",
+        "Batch Norm": f"changes the map W2W1x (max rel. change {r['changed']['Batch Norm']:.3g})",
+        "SGD optimizer": "its step is exactly −lr·(∇loss + weight_decay·W), a gradient step on "
+                         f"(3) (1 − cos = {r['steps']['SGD']:.2g}; Adam: {r['steps']['Adam']:.3g})",
+    }
+    ans.latex = r"\text{" + ", ".join(ans.choices) + "}"
+    ans.volatile_fields += ["explanation", "data"]   # quotes rounding-level residuals
+    ans.explanation = "; ".join(f"{k}: {v}" for k, v in ans.data["reasons"].items())
+    ans.checks.append(Check("numeric", "selected options", ans.choices, None,
+                            ans.choices == ["Weight Decay", "SGD optimizer"]))
+
+
+@section("q2a", title="Training (3) in PyTorch: layers, loss, regularisers, weight_decay",
+         question="Q2(a)", result="regularized_linear_autoencoder")
+def q2a(ctx: Context, ans: Answer) -> None:
+    d = _d(ctx)
+    wd = d.weight_decay
+    ans.latex = (r"\texttt{weight\_decay} = " + sympy.latex(wd[("sum", "mean")])
+                 + r"\ \text{(eq. (3))},\quad " + sympy.latex(wd[("1/n", "mean")])
+                 + r"\ \text{(1/n variant)}")
+    ans.expr = sympy.sstr(wd[("sum", "mean")])
+    ans.symbols = {"lam": "λ", "m": "input dimension", "n": "number of samples"}
+    ans.derivation += [
+        ("P(sample j in a uniform minibatch of B of n)", sympy.latex(d.inclusion_prob)),
+        ("E[∇ MSELoss(mean)] = ∇R/(mn); match ∇ℓ + wd·W = c(∇R + 2λW)",
+         sympy.latex(wd[("sum", "mean")])),
+        ("1/n variant", sympy.latex(wd[("1/n", "mean")])),
+        ("MSELoss(reduction='sum'), eq. (3)", sympy.latex(wd[("sum", "sum")])),
+    ]
+    ans.data["weight_decay"] = {f"{o}|{r}": sympy.sstr(v) for (o, r), v in wd.items()}
+    from hw7.registry import get
+
+    subs = {q: get(q).run(ctx) for q in ("q2a.i", "q2a.ii", "q2a.iii")}
+    ans.data["sub_answers"] = {q: a.choices for q, a in subs.items()}
+    ans.checks.append(Check("numeric", "sub-answers q2a.i–iii all pass their checks",
+                            {q: a.passed for q, a in subs.items()}, None,
+                            all(a.passed for a in subs.values())))
+    ans.explanation = (
+        f"(i) {subs['q2a.i'].choices[0]} linear layers, (ii) {subs['q2a.ii'].choices[0]}, "
+        f"(iii) {' + '.join(subs['q2a.iii'].choices)}. "
+        "Two bias-free nn.Linear layers (encoder, decoder), nn.MSELoss on (x̂, x), SGD with "
+        f"weight_decay = {sympy.sstr(wd[('sum', 'mean')])} for eq. (3) "
+        f"({sympy.sstr(wd[('1/n', 'mean')])} for the 1/n variant); with mean reduction "
+        "the batch size B cancels; the effective step on L_λ is lr/(mn).")
+    ok = not wd[("sum", "mean")].has(sympy.Symbol("B", positive=True, integer=True))
+    ans.checks.append(Check("symbolic", "weight_decay (mean reduction) is free of B",
+                            ok, None, ok))
+    if not ctx.numeric:
+        return
+    X = _data(ctx.seed + 4, m=6, n=60)
+    m, n = X.shape
+    lam = 0.2 * float(np.linalg.eigvalsh(X @ X.T)[-1])
+    rng = np.random.default_rng(ctx.seed + 5)
+    W1, W2 = rng.standard_normal((3, m)), rng.standard_normal((m, 3))
+    rows = []
+    for B in (1, 5, n):
+        res, c = num.sgd_direction_parallel_residual(X, W1, W2, lam, num.weight_decay(lam, m, n),
+                                                     B, device=ctx.device)
+        rows.append([B, res, c * m * n])
+    ans.tables["mapping"] = {"columns": ["batch size B", "residual ‖avg − c∇L_λ‖/‖avg‖",
+                                         "c·m·n (expect 1)"], "rows": rows}
+    ans.volatile_fields.append("tables")
+    worst = max(r[1] for r in rows)
+    cerr = max(abs(r[2] - 1) for r in rows)
+    ans.checks.append(Check("numeric", "averaged SGD direction ∥ ∇L_λ, c = 1/(mn) (float64)",
+                            {"residual": worst, "|c·mn − 1|": cerr}, 1e-12,
+                            worst < 1e-12 and cerr < 1e-12, volatile=True))
+
+    # confirmed by training: SGD with the derived weight_decay reaches the closed form of
+    # (3); with a mis-scaled one (2λ/n, forgetting MSELoss's 1/m) it converges elsewhere
+    k = 3
+    cf = num.closed_form(X, k, lam)
+    gaps = {}
+    for label, wdv in (("derived", None), ("2λ/n (wrong)", 2 * lam / n)):
+        tr = num.train_sgd(X, k, lam, batch_size=n, lr_scale=0.2, steps=2000, seed=ctx.seed,
+                           device=ctx.device, target_gap=1e-10, L_star=cf.loss,
+                           weight_decay_override=wdv)
+        gaps[label] = (num.loss(X, tr.W1, tr.W2, lam) - cf.loss) / cf.loss
+    ans.checks.append(Check("numeric", "relative loss gap to the closed form after full-batch "
+                            "SGD training, derived vs wrong weight_decay", gaps,
+                            "derived < 1e-9, wrong > 1e-3",
+                            gaps["derived"] < 1e-9 and gaps["2λ/n (wrong)"] > 1e-3,
+                            volatile=True))
+
+    def prop_map(ex):
+        m, n_b, B, lr, seed = ex
+        n = B * max(n_b, -(-(m + 1) // B))      # a multiple of B with n ≥ m + 1
+        X = _data(seed, m=m, n=n)
+        lam = lr * float(np.linalg.eigvalsh(X @ X.T)[-1])
+        r = np.random.default_rng(seed)
+        W1, W2 = r.standard_normal((2, m)), r.standard_normal((m, 2))
+        res, c = num.sgd_direction_parallel_residual(X, W1, W2, lam,
+                                                     wd_fn(lam, m, n, B), B)
+        assert res < 1e-10 and abs(c * m * n - 1) < 1e-10
+
+    strat = st.tuples(st.integers(3, 6), st.integers(2, 8), st.integers(1, 6),
+                      st.floats(0.01, 2.0), st.integers(0, 10**6))
+
+    def wd_fn(lam, m, n, B):
+        return num.weight_decay(lam, m, n)
+
+    fast = ctx.profile == "fast"
+    ans.checks.append(property_check("derived weight_decay makes the expected SGD step a step "
+                                     "on L_λ", prop_map, strat, max_examples=10 if fast else 60,
+                                     seed=ctx.seed))
+
+    def wd_fn_wrong(lam, m, n, B):  # mutation: per-batch scaling 2λ/(mB)
+        return 2 * lam / (m * B)
+
+    def prop_wrong(ex):
+        nonlocal wd_fn
+        saved, wd_fn = wd_fn, wd_fn_wrong
+        try:
+            prop_map(ex)
+        finally:
+            wd_fn = saved
+
+    ans.checks.append(property_check("mutation weight_decay = 2λ/(mB) is refuted", prop_wrong,
+                                     strat, max_examples=10 if fast else 60, seed=ctx.seed,
+                                     expect_failure=True))
+
+
+# ------------------------------------------------------------------ Q2(b)
+
+def _train_points(ctx: Context):
+    """Train (3) as Q2(a) says; eigenvalues of W2ᵀW2 vs the closed form.
+
+    Full-batch SGD (B = n) at several λ gives the tight comparison (it converges
+    linearly). Minibatch and one-sample SGD plateau at a noise floor proportional to
+    the learning rate; they run with a 1/t decay until a stated relative loss gap
+    (1e-3 for minibatches, 1e-2 for one sample at a time) and report how far they got.
+    """
+    fast = ctx.profile == "fast"
+    m, k, n = (6, 3, 60) if fast else (10, 4, 200)
+    sig = n * np.array([4.0, 2.5, 1.5, 1.0, 0.6, 0.4, 0.3, 0.2, 0.15, 0.1][:m])
+    X = lnum.make_data(m, n, sig, seed=ctx.seed)
+    ratios = [0.05, 0.3, 0.8, 1.2] if fast else [0.02, 0.1, 0.3, 0.5, 0.8, 1.2, 2.0]
+    plan = [(r, n, 0.2, None, 3000 if fast else 6000, 1e-9) for r in ratios]
+    plan.append((0.3, 10, 0.2, 500, 20000, 1e-3))
+    if not fast:
+        plan.append((0.3, 1, 0.03, 20000, 400000, 1e-2))
+    rows, pts = [], []
+    for i, (r, B, lrs, dec, cap, target) in enumerate(ctx.progress(plan, desc="q2b training")):
+        lam = r * sig[k - 1]
+        cf = num.closed_form(X, k, lam)
+        res = num.train_sgd(X, k, lam, batch_size=B, lr_scale=lrs, steps=cap,
+                            seed=ctx.seed + i, device=ctx.device, target_gap=target,
+                            L_star=cf.loss, decay_after=dec)
+        ev = np.sort(np.linalg.eigvalsh(res.W2.T @ res.W2))[::-1]
+        pred = np.sort(cf.d**2)[::-1]
+        gap = (num.loss(X, res.W1, res.W2, lam) - cf.loss) / cf.loss
+        rows.append([float(lam), B, target, res.steps, float(gap),
+                     float(np.abs(ev - pred).max()), float(np.linalg.norm(res.W1 - res.W2.T))])
+        if B == n:
+            pts.append((lam, ev))
+    return X, sig, k, rows, pts, n
+
+
+@section("q2b", title="Inductive bias towards orthonormal decoder columns", question="Q2(b)",
+         result="regularized_linear_autoencoder")
+def q2b(ctx: Context, ans: Answer) -> None:
+    d = _d(ctx)
+    sc = d.scalar
+    ans.latex = (r"W_2 = U_k\,\mathrm{diag}\Big(" + sympy.latex(d.singular_value)
+                 + r"\Big)\,O^T,\ W_1 = W_2^T;\quad \mathrm{eig}(W_2^TW_2 - I) = "
+                 + sympy.latex(d.deviation))
+    ans.derivation += [
+        ("one direction: f(a, b)", sympy.latex(sc.f)),
+        ("critical points (SymPy solve)", sympy.latex(sc.critical_points)),
+        ("for a fixed product ab, a² + b² − 2ab", sympy.latex(sc.balanced_gap)),
+        ("optimal a² = b² (λ < σ_i)", sympy.latex(sc.p_opt)),
+        ("Hessian at the origin: eigenvalues (PSD iff λ ≥ σ_i)",
+         sympy.latex(sc.hessian_origin_eigs)),
+        ("f(0,0) − f(opt) ≥ 0", sympy.latex(sc.value_gap)),
+        ("singular values of W2 (general λ)", sympy.latex(d.singular_value)),
+        ("deviation: eigenvalues of W2ᵀW2 − I", sympy.latex(d.deviation)),
+    ]
+    ans.data["assumptions"] = d.assumptions
+    ans.data["deviation_1_over_n"] = sympy.sstr(sympy.expand(d.col_norm_sq_1_over_n - 1))
+    ok_bal = sympy.simplify(sc.balanced_gap - (sc.a - sc.b) ** 2) == 0
+    ans.checks.append(Check("symbolic", "a² + b² − 2ab = (a − b)²: balanced factors are the "
+                            "unique minimisers of the penalty for a fixed product",
+                            sympy.sstr(sc.balanced_gap), None, ok_bal))
+    ans.explanation = (
+        "Yes. ℓ2 regularisation removes the GL(k) ambiguity of the unregularised optimum "
+        "(W2 = U_kC for any invertible C, with W2ᵀW2 = CᵀC arbitrary): for a fixed product "
+        "the penalty is minimised only by balanced factors, so W1 = W2ᵀ and "
+        f"W2 = U_k diag({sympy.sstr(d.singular_value)}) Oᵀ with O orthogonal. Hence "
+        f"W2ᵀW2 has eigenvalues {sympy.sstr(d.col_norm_sq)}: the deviation from I is "
+        f"{sympy.sstr(d.deviation)} per direction, O(λ/σ_k) in operator norm, so small λ "
+        "gives approximately orthonormal columns; a direction with λ ≥ σ_i collapses to 0.")
+    if not ctx.numeric:
+        return
+    fast = ctx.profile == "fast"
+    # closed form: stationary (autograd), including λ ≥ σ_i
+    X = _data(ctx.seed + 6)
+    k = 3
+    sig = np.linalg.eigvalsh(X @ X.T)[::-1]
+    worst = 0.0
+    for r in (0.1, 0.5, 1.5):
+        lam = r * sig[k - 1]
+        cf = num.closed_form(X, k, lam)
+        g1, g2 = lnum.autograd_gradients(X, cf.W1, cf.W2, lam=lam, device=ctx.device)
+        worst = max(worst, np.abs(g1).max() / sig[0], np.abs(g2).max() / sig[0])
+        lv = num.loss(X, cf.W1, cf.W2, lam)
+        worst = max(worst, abs(lv - cf.loss) / cf.loss)
+    ans.checks.append(Check("numeric", "closed form (λ/σ_k ∈ {0.1, 0.5, 1.5}): max |∇L_λ|/σ1 "
+                            "and relative error of the predicted optimal value",
+                            float(worst), 1e-12, worst < 1e-12, volatile=True))
+    # unregularised comparison: W2ᵀW2 = CᵀC for a random member of the optimal family
+    pca = lnum.pca_solution(X, k)
+    C = np.random.default_rng(ctx.seed).standard_normal((k, k)) + np.eye(k)
+    _, W2u = pca.family(C)
+    dev0 = float(np.linalg.norm(W2u.T @ W2u - np.eye(k), 2))
+    ans.data["unregularised_deviation_example"] = dev0
+    # training the way Q2(a) says, at a few λ
+    X, sigv, k, rows, pts, n_tr = ctx.cached("q2b.train", lambda: _train_points(ctx))
+    ans.tables["training"] = {
+        "columns": ["λ", "batch size", "target gap", "steps", "relative loss gap",
+                    "max |eig(W2ᵀW2) − pred|", "‖W1 − W2ᵀ‖_F"], "rows": rows}
+    ans.volatile_fields.append("tables")
+    full = [r for r in rows if r[1] == n_tr]
+    ok = all(r[4] < 1e-8 and r[5] < 1e-3 and r[6] < 1e-3 for r in full)
+    ans.checks.append(Check("numeric", "full-batch SGD (nn.Linear×2, MSELoss, derived "
+                            "weight_decay) reaches the closed form: loss gap, W2ᵀW2 spectrum, "
+                            "balance W1 = W2ᵀ",
+                            {"gap": max(r[4] for r in full), "eig": max(r[5] for r in full),
+                             "balance": max(r[6] for r in full)},
+                            "gap < 1e-8, eig and balance < 1e-3", ok, volatile=True))
+    mini = [r for r in rows if r[1] != n_tr]
+    ans.checks.append(Check("numeric", "minibatch / one-sample SGD with 1/t decay reaches its "
+                            "target relative loss gap",
+                            {f"B={r[1]}": {"gap": r[4], "steps": r[3]} for r in mini},
+                            {f"B={r[1]}": r[2] for r in mini},
+                            all(r[4] <= r[2] for r in mini), volatile=True))
+    _figure(ctx, ans, sigv, k, pts)
+
+    def prop_cf(ex):
+        m, k, n, ratio, seed = ex
+        Xp = _data(seed, m=m, n=n)
+        s = np.linalg.eigvalsh(Xp @ Xp.T)[::-1]
+        lam = ratio * s[k - 1]
+        cf = cf_fn(Xp, k, lam)
+        g1, g2 = lnum.autograd_gradients(Xp, cf.W1, cf.W2, lam=lam)
+        assert max(np.abs(g1).max(), np.abs(g2).max()) <= 1e-9 * s[0]
+
+    cf_fn = num.closed_form
+    strat = st.integers(3, 7).flatmap(lambda m: st.tuples(
+        st.just(m), st.integers(1, m - 1), st.integers(m + 1, m + 30), st.floats(0.0, 3.0),
+        st.integers(0, 10**6)))
+    n_ex = 15 if fast else 100
+    ans.checks.append(property_check("closed form is stationary (incl. λ ≥ σ_i, λ = 0)", prop_cf,
+                                     strat, max_examples=n_ex, seed=ctx.seed))
+
+    def wrong_cf(Xp, k, lam):  # mutation: singular value 1 − λ/σ instead of its square root
+        cf = num.closed_form(Xp, k, lam)
+        cf.W2 = cf.pca.U_k * cf.d**2
+        cf.W1 = cf.W2.T
+        return cf
+
+    def prop_wrong(ex):
+        nonlocal cf_fn
+        saved, cf_fn = cf_fn, wrong_cf
+        try:
+            prop_cf(ex)
+        finally:
+            cf_fn = saved
+
+    ans.checks.append(property_check("mutation d_i = 1 − λ/σ_i (no square root) is refuted",
+                                     prop_wrong, strat, max_examples=n_ex, seed=ctx.seed,
+                                     expect_failure=True))
+
+
+def _figure(ctx: Context, ans: Answer, sig, k, pts) -> None:
+    path, rel = ctx.figure("q2b_wtw_spectrum.png")
+    if path is None:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fn = sympy.lambdify([_d(ctx).lam, _d(ctx).sigma_i], _d(ctx).col_norm_sq_general, "numpy")
+    lam_max = max(p[0] for p in pts) * 1.1
+    grid = np.linspace(0, lam_max, 300)
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for i in range(k):
+        ax.plot(grid, fn(grid, sig[i]), label=f"1 − λ/σ_{i + 1} (clipped at 0)")
+    for j, (lam, ev) in enumerate(pts):
+        ax.scatter([lam] * len(ev), ev, color="k", marker="x", zorder=3,
+                   label="trained (SGD + weight_decay)" if j == 0 else None)
+    ax.axhline(1.0, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("λ")
+    ax.set_ylabel("eigenvalues of W2ᵀW2")
+    ax.set_title("Q2(b): spectrum of W2ᵀW2 vs λ (closed form and training)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    ans.figures.append(rel)
+
+
+@section("q2b.col_norm_sq", title="Squared column norms of the optimal W2",
+         question="Q2(b)", result="regularized_linear_autoencoder")
+def q2b_col_norm_sq(ctx: Context, ans: Answer) -> None:
+    d = _d(ctx)
+    ans.expr = sympy.sstr(d.col_norm_sq)
+    ans.latex = sympy.latex(d.col_norm_sq)
+    ans.check_kind = "expr"
+    ans.symbols = {"lam": "λ", "sigma_i": "i-th eigenvalue of XXᵀ (i ≤ k)"}
+    ans.data["valid_when"] = "lam < sigma_i (else the direction collapses: 0)"
+    ans.data["general"] = sympy.sstr(d.col_norm_sq_general)
+    ans.data["1_over_n_variant"] = sympy.sstr(d.col_norm_sq_1_over_n)
+    ans.explanation = (
+        f"Eigenvalues of W2ᵀW2 at the optimum (= squared column norms for the representative "
+        f"O = I): {ans.expr} for λ < σ_i, {sympy.sstr(d.col_norm_sq_general)} in general; "
+        f"with 1/n on the reconstruction term: {sympy.sstr(d.col_norm_sq_1_over_n)}.")
+    ok = sympy.simplify(sympy.diff(d.scalar.f, d.scalar.a).subs(
+        {d.scalar.a: sympy.sqrt(d.col_norm_sq), d.scalar.b: sympy.sqrt(d.col_norm_sq)})) == 0
+    ans.checks.append(Check("symbolic", "∂f/∂a vanishes at a = b = √(" + ans.expr + ")",
+                            ok, None, ok))
+    if not ctx.numeric:
+        return
+    X = _data(ctx.seed + 9)
+    sig = np.linalg.eigvalsh(X @ X.T)[::-1]
+    lam = 0.2 * sig[2]
+    cf = num.closed_form(X, 3, lam)
+    fn = sympy.lambdify([d.lam, d.sigma_i], d.col_norm_sq, "numpy")
+    err = float(np.abs(np.sum(cf.W2**2, axis=0) - fn(lam, sig[:3])).max())
+    ans.checks.append(Check("numeric", "column norms² of the closed-form W2 (O = I)", err, 1e-12,
+                            err < 1e-12, volatile=True))

@@ -1,0 +1,296 @@
+"""Q1(b): numerical confirmation for the linear autoencoder L = ‖X − W2 W1 X‖²_F.
+
+* validated inputs (``InputError`` naming the problem: k ≥ m, non-finite data,
+  mismatched shapes);
+* data with an exactly prescribed spectrum of XXᵀ (zero-centred rows);
+* the derived gradients (SymPy objects, lambdified) vs torch autograd and central
+  finite differences;
+* the PCA solution and its U_k C family, with an honest identifiability report
+  (repeated or zero eigenvalues: U_k is *not* unique and the toolkit says so);
+* full-batch gradient descent from random inits (torch, any device) and the
+  principal angles between the learned decoder's column space and span(U_k).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import scipy.linalg
+
+from hw7.device import resolve_device
+from hw7.errors import InputError
+
+# ---------------------------------------------------------------- validation
+
+
+def as_data(X, name: str = "X") -> np.ndarray:
+    """X as a finite float64 m×n array, else InputError."""
+    try:
+        A = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a numeric array") from None
+    if A.ndim != 2:
+        raise InputError(f"{name} must be a 2-D array (m×n), got {A.ndim}-D")
+    if A.size == 0:
+        raise InputError(f"{name} is empty (shape {A.shape})")
+    if not np.all(np.isfinite(A)):
+        bad = int(np.size(A) - np.count_nonzero(np.isfinite(A)))
+        raise InputError(f"{name} has {bad} non-finite entries (NaN or ±inf)")
+    return A
+
+
+def check_k(k, m: int) -> int:
+    """k must be an integer with 1 ≤ k < m (eq. (1) needs a bottleneck)."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise InputError(f"k must be an integer, got {k!r}")
+    k = int(k)
+    if k < 1:
+        raise InputError(f"k must be at least 1, got k={k}")
+    if k >= m:
+        raise InputError(f"k must be smaller than m (k < m), got k={k}, m={m}")
+    return k
+
+
+def check_weights(X: np.ndarray, W1, W2) -> tuple[np.ndarray, np.ndarray]:
+    """W1 (k×m) and W2 (m×k) matching X (m×n), else InputError."""
+    W1 = as_data(W1, "W1")
+    W2 = as_data(W2, "W2")
+    m = X.shape[0]
+    if W1.shape[1] != m:
+        raise InputError(f"W1 must have m={m} columns to act on X ({X.shape}), got {W1.shape}")
+    if W2.shape != (m, W1.shape[0]):
+        raise InputError(f"W2 must be {m}×{W1.shape[0]} to match W1 {W1.shape}, got {W2.shape}")
+    return W1, W2
+
+
+# ---------------------------------------------------------------- data
+
+
+def make_data(m: int, n: int, eigenvalues, seed: int = 0) -> np.ndarray:
+    """Zero-centred X (m×n) whose XXᵀ has exactly the given eigenvalues (≥ 0).
+
+    X = U diag(√σ) Vᵀ with U a random orthogonal m×m matrix and V (n×m) orthonormal
+    columns orthogonal to the all-ones vector (so every row of X has mean 0).
+    Repeated or zero eigenvalues are allowed (degenerate cases).
+    """
+    sig = np.asarray(eigenvalues, dtype=np.float64)
+    if sig.shape != (m,):
+        raise InputError(f"need m={m} eigenvalues, got shape {sig.shape}")
+    if not np.all(np.isfinite(sig)) or np.any(sig < 0):
+        raise InputError("eigenvalues of XXᵀ must be finite and ≥ 0")
+    if n < m + 1:
+        raise InputError(f"need n ≥ m + 1 samples for zero-centred data, got n={n}, m={m}")
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    G = rng.standard_normal((n, m))
+    G -= G.mean(axis=0, keepdims=True)          # orthogonal to the ones vector
+    V, _ = np.linalg.qr(G)
+    return U @ np.diag(np.sqrt(sig)) @ V.T
+
+
+def loss(X, W1, W2) -> float:
+    """L(W1, W2) = ‖X − W2 W1 X‖²_F (float64)."""
+    X = as_data(X)
+    W1, W2 = check_weights(X, W1, W2)
+    R = X - W2 @ (W1 @ X)
+    return float(np.sum(R * R))
+
+
+# ---------------------------------------------------------------- gradients
+
+
+@lru_cache(maxsize=4)
+def _derived_gradient_fns(regularized: bool):
+    import sympy as sp
+
+    if regularized:
+        from derivations.regularized_linear_autoencoder import derive
+    else:
+        from derivations.linear_autoencoder import derive
+    d = derive()
+    args = [d.X, d.W1, d.W2] + ([d.lam] if regularized else [])
+    return (sp.lambdify(args, d.grad_W1, "numpy"), sp.lambdify(args, d.grad_W2, "numpy"))
+
+
+def derived_gradients(X, W1, W2, lam: float | None = None):
+    """Evaluate the SymPy-derived ∂L/∂W1, ∂L/∂W2 (with λ terms when ``lam`` is given)."""
+    X = as_data(X)
+    W1, W2 = check_weights(X, W1, W2)
+    if lam is None:
+        f1, f2 = _derived_gradient_fns(False)
+        return np.asarray(f1(X, W1, W2), float), np.asarray(f2(X, W1, W2), float)
+    f1, f2 = _derived_gradient_fns(True)
+    return np.asarray(f1(X, W1, W2, lam), float), np.asarray(f2(X, W1, W2, lam), float)
+
+
+def autograd_gradients(X, W1, W2, lam: float = 0.0, device=None):
+    """torch autograd of L_λ = ‖X − W2W1X‖² + λ‖W1‖² + λ‖W2‖² in float64 (λ=0: eq. (1))."""
+    import torch
+
+    dev = resolve_device(device)
+    X = as_data(X)
+    W1, W2 = check_weights(X, W1, W2)
+    Xt = torch.as_tensor(X, dtype=torch.float64, device=dev)
+    a = torch.tensor(W1, dtype=torch.float64, device=dev, requires_grad=True)
+    b = torch.tensor(W2, dtype=torch.float64, device=dev, requires_grad=True)
+    val = ((Xt - b @ (a @ Xt)) ** 2).sum() + lam * (a**2).sum() + lam * (b**2).sum()
+    val.backward()
+    return a.grad.cpu().numpy(), b.grad.cpu().numpy()
+
+
+def gradcheck_derived(X, W1, W2, lam: float = 0.0, device=None) -> bool:
+    """torch.autograd.gradcheck of the objective (float64) — the autograd side is sound."""
+    import torch
+
+    dev = resolve_device(device)
+    Xt = torch.as_tensor(as_data(X), dtype=torch.float64, device=dev)
+
+    def f(a, b):
+        return ((Xt - b @ (a @ Xt)) ** 2).sum() + lam * (a**2).sum() + lam * (b**2).sum()
+
+    a = torch.tensor(W1, dtype=torch.float64, device=dev, requires_grad=True)
+    b = torch.tensor(W2, dtype=torch.float64, device=dev, requires_grad=True)
+    return bool(torch.autograd.gradcheck(f, (a, b)))
+
+
+def finite_difference_gradients(X, W1, W2, lam: float = 0.0, eps: float = 1e-6):
+    """Central differences of L_λ in every entry of W1 and W2 (float64)."""
+    X = as_data(X)
+    W1, W2 = check_weights(X, W1, W2)
+
+    def f(a, b):
+        R = X - b @ (a @ X)
+        return np.sum(R * R) + lam * np.sum(a * a) + lam * np.sum(b * b)
+
+    out = []
+    for which in (0, 1):
+        W = (W1, W2)[which]
+        G = np.zeros_like(W)
+        for idx in np.ndindex(W.shape):
+            Wp, Wm = W.copy(), W.copy()
+            Wp[idx] += eps
+            Wm[idx] -= eps
+            args_p = (Wp, W2) if which == 0 else (W1, Wp)
+            args_m = (Wm, W2) if which == 0 else (W1, Wm)
+            G[idx] = (f(*args_p) - f(*args_m)) / (2 * eps)
+        out.append(G)
+    return out[0], out[1]
+
+
+# ---------------------------------------------------------------- PCA
+
+
+@dataclass
+class PCAResult:
+    """Top-k eigen-structure of XXᵀ and what it identifies.
+
+    sigma: all m eigenvalues of XXᵀ, descending. U: matching eigenvectors (columns).
+    subspace_unique: span(U_k) is the unique optimal subspace (σ_k > σ_{k+1}, σ_k > 0).
+    directions_unique: additionally σ1 > … > σk, so U_k is unique up to column signs.
+    issues: one line per reason identifiability is lost.
+    """
+
+    k: int
+    sigma: np.ndarray
+    U: np.ndarray
+    subspace_unique: bool
+    directions_unique: bool
+    issues: list[str] = field(default_factory=list)
+
+    @property
+    def U_k(self) -> np.ndarray:
+        return self.U[:, : self.k]
+
+    @property
+    def tail_loss(self) -> float:
+        """Σ_{i>k} σ_i: the optimal loss (the discarded eigenvalues)."""
+        return float(np.sum(self.sigma[self.k:]))
+
+    def family(self, C) -> tuple[np.ndarray, np.ndarray]:
+        """(W1, W2) = (C⁻¹U_kᵀ, U_k C) for an invertible k×k C."""
+        C = as_data(C, "C")
+        if C.shape != (self.k, self.k):
+            raise InputError(f"C must be {self.k}×{self.k}, got {C.shape}")
+        if np.linalg.cond(C) > 1e12:
+            raise InputError("C must be invertible (condition number > 1e12)")
+        return np.linalg.solve(C, self.U_k.T), self.U_k @ C
+
+
+def pca_solution(X, k, rtol: float = 1e-9) -> PCAResult:
+    """PCA of XXᵀ for eq. (1), saying when the optimum is not identifiable.
+
+    Eigenvalues within ``rtol·σ1`` of each other count as repeated, within
+    ``rtol·σ1`` of 0 as zero (eigh is accurate to ~ m·eps·σ1).
+    """
+    X = as_data(X)
+    m = X.shape[0]
+    k = check_k(k, m)
+    sig, U = np.linalg.eigh(X @ X.T)
+    order = np.argsort(sig)[::-1]
+    sig, U = np.clip(sig[order], 0.0, None), U[:, order]
+    scale = max(sig[0], np.finfo(float).tiny)
+    tol = rtol * scale
+    issues = []
+    if sig[0] <= tol:
+        issues.append("X is zero: every W2 W1 is optimal, nothing is identifiable")
+    subspace = True
+    if sig[k - 1] <= tol:
+        subspace = False
+        issues.append(f"rank(X) < k={k} (σ_{k} ≈ 0): the optimal subspace is not unique")
+    elif sig[k - 1] - sig[k] <= tol:
+        subspace = False
+        issues.append(f"σ_{k} = σ_{k + 1} (repeated across the cut): the optimal "
+                      "k-dimensional subspace is not unique")
+    directions = subspace
+    for i in range(k - 1):
+        if sig[i] - sig[i + 1] <= tol and sig[i] > tol:
+            directions = False
+            issues.append(f"σ_{i + 1} = σ_{i + 2} (repeated): U_k is not identifiable — any "
+                          "rotation inside that eigenspace is equally optimal")
+    return PCAResult(k, sig, U, subspace, directions, issues)
+
+
+def principal_angles(A, B) -> np.ndarray:
+    """Principal angles (radians) between column spaces of A and B (scipy)."""
+    return scipy.linalg.subspace_angles(np.asarray(A, float), np.asarray(B, float))
+
+
+def train_gradient_descent(X, k, *, steps: int = 2000, lr: float | None = None,
+                           seed: int = 0, init_scale: float = 0.1, device=None,
+                           progress=None):
+    """Full-batch gradient descent on L/σ1 from a random init (torch, float64).
+
+    Dividing by σ1 (the top eigenvalue of XXᵀ) makes one learning rate work for any
+    data scale. Returns (W1, W2, loss history of L itself).
+    """
+    import torch
+
+    X = as_data(X)
+    m = X.shape[0]
+    k = check_k(k, m)
+    dev = resolve_device(device)
+    Sigma = torch.as_tensor(X @ X.T, dtype=torch.float64, device=dev)
+    s1 = float(torch.linalg.eigvalsh(Sigma)[-1])
+    if s1 <= 0:
+        raise InputError("X is zero: nothing to learn")
+    S = Sigma / s1
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    W1 = (init_scale * torch.randn(k, m, generator=g, dtype=torch.float64)).to(dev)
+    W2 = (init_scale * torch.randn(m, k, generator=g, dtype=torch.float64)).to(dev)
+    W1.requires_grad_(True)
+    W2.requires_grad_(True)
+    lr = 0.1 if lr is None else lr
+    opt = torch.optim.SGD([W1, W2], lr=lr)
+    Im = torch.eye(m, dtype=torch.float64, device=dev)
+    hist = []
+    it = range(steps) if progress is None else progress(range(steps))
+    for _ in it:
+        opt.zero_grad()
+        P = Im - W2 @ W1
+        val = torch.trace(P @ S @ P.T)   # = ‖X − W2W1X‖²/σ1
+        val.backward()
+        opt.step()
+        hist.append(float(val.detach()) * s1)
+    return W1.detach().cpu().numpy(), W2.detach().cpu().numpy(), np.array(hist)

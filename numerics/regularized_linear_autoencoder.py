@@ -1,0 +1,290 @@
+"""Q2: numerical confirmation for the ℓ2-regularised linear autoencoder.
+
+L_λ(W1, W2) = ‖X − W2W1X‖²_F + λ‖W1‖²_F + λ‖W2‖²_F (primary convention).
+
+* the closed-form global minimiser, evaluated from the SymPy-derived per-direction
+  solution (singular values √max(0, 1 − λ/σ_i), optimal value per direction);
+* the λ → SGD ``weight_decay`` map (derived) checked exactly in float64: the SGD
+  direction averaged over a partition into minibatches is parallel to ∇L_λ;
+* training "the way Q2(a) says": two bias-free ``nn.Linear`` layers, ``nn.MSELoss``,
+  ``torch.optim.SGD`` with the derived ``weight_decay``, one sample at a time or in
+  minibatches, on any device.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from hw7.device import resolve_device
+from hw7.errors import InputError
+from numerics.linear_autoencoder import PCAResult, as_data, check_k, check_weights, pca_solution
+
+
+def check_lam(lam) -> float:
+    """λ must be a finite real number ≥ 0."""
+    try:
+        val = float(lam)
+    except (TypeError, ValueError):
+        raise InputError(f"lam must be a number, got {lam!r}") from None
+    if not math.isfinite(val):
+        raise InputError(f"lam must be finite, got {val}")
+    if val < 0:
+        raise InputError(f"lam must be ≥ 0 (it weighs a penalty), got {val}")
+    return val
+
+
+def loss(X, W1, W2, lam) -> float:
+    """L_λ(W1, W2) in float64."""
+    X = as_data(X)
+    W1, W2 = check_weights(X, W1, W2)
+    lam = check_lam(lam)
+    R = X - W2 @ (W1 @ X)
+    return float(np.sum(R * R) + lam * np.sum(W1 * W1) + lam * np.sum(W2 * W2))
+
+
+@lru_cache(maxsize=1)
+def _derived_fns():
+    import sympy as sp
+
+    from derivations.regularized_linear_autoencoder import derive
+
+    d = derive()
+    sv_sq = sp.lambdify([d.lam, d.sigma_i], d.col_norm_sq_general, "numpy")
+    fmin = sp.lambdify([d.lam, d.sigma_i], d.min_value_direction, "numpy")
+    return sv_sq, fmin
+
+
+def weight_decay(lam, m: int, n: int, batch_size: int | None = None, *,
+                 objective: str = "sum", reduction: str = "mean") -> float:
+    """SGD ``weight_decay`` that makes SGD on nn.MSELoss minimise L_λ (the derived map).
+
+    objective: "sum" (eq. (3) as written) or "1/n" (1/n on the reconstruction term).
+    reduction: nn.MSELoss's reduction, "mean" (default) or "sum" (then B matters).
+    """
+    import sympy as sp
+
+    from derivations.regularized_linear_autoencoder import derive
+
+    lam = check_lam(lam)
+    key = (objective, reduction)
+    table = derive().weight_decay
+    if key not in table:
+        raise InputError(f"unknown objective/reduction {key}; known: {sorted(table)}")
+    expr = table[key]
+    B = sp.Symbol("B", positive=True, integer=True)
+    if expr.has(B) and batch_size is None:
+        raise InputError(f"reduction={reduction!r} needs batch_size")
+    vals = {sp.Symbol("m", positive=True, integer=True): m,
+            sp.Symbol("n", positive=True, integer=True): n, derive().lam: lam}
+    if batch_size is not None:
+        vals[B] = batch_size
+    return float(expr.subs(vals))
+
+
+@dataclass
+class ClosedForm:
+    """The global minimiser of L_λ (representative with O = I).
+
+    W2 = U_k D, W1 = D U_kᵀ, D = diag(d_i), d_i² = max(0, 1 − λ/σ_i); every W2 O,
+    Oᵀ W1 with O orthogonal is equally optimal. ``collapsed``: indices i (0-based)
+    with λ ≥ σ_i, whose direction is switched off (d_i = 0).
+    """
+
+    lam: float
+    pca: PCAResult
+    d: np.ndarray
+    W1: np.ndarray
+    W2: np.ndarray
+    loss: float
+    collapsed: list[int]
+    issues: list[str] = field(default_factory=list)
+
+    @property
+    def k(self) -> int:
+        return self.pca.k
+
+
+def closed_form(X, k, lam, rtol: float = 1e-9) -> ClosedForm:
+    """The closed-form minimiser of L_λ and what about it is (not) unique."""
+    X = as_data(X)
+    k = check_k(k, X.shape[0])
+    lam = check_lam(lam)
+    pca = pca_solution(X, k, rtol=rtol)
+    sv_sq, fmin = _derived_fns()
+    sig_k = pca.sigma[:k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # σ_i = 0 means the direction carries no data: it always collapses
+        d2 = np.where(sig_k > lam, np.asarray(sv_sq(lam, np.where(sig_k > 0, sig_k, 1.0)),
+                                              float), 0.0)
+        per_dir = np.where(sig_k > lam, np.asarray(fmin(lam, np.where(sig_k > 0, sig_k, 1.0)),
+                                                   float), sig_k)
+    d = np.sqrt(np.clip(d2, 0.0, None))
+    U_k = pca.U_k
+    W2 = U_k * d
+    W1 = (U_k * d).T
+    total = float(np.sum(per_dir) + np.sum(pca.sigma[k:]))
+    collapsed = [i for i in range(k) if not sig_k[i] > lam]
+    issues = []
+    if lam > 0:
+        issues.append("W2 is unique only up to a k×k orthogonal factor O (W2 O, Oᵀ W1): "
+                      "the spectrum of W2ᵀW2 is identified, its columns are not")
+    if collapsed:
+        issues.append(f"λ ≥ σ_i for i ∈ {[i + 1 for i in collapsed]}: those directions "
+                      "collapse to 0 and W2 has rank < k")
+    # the product W2W1 = U_k D² U_kᵀ is unique iff the cut is clean where it matters
+    tol = rtol * max(pca.sigma[0], np.finfo(float).tiny)
+    if pca.sigma[k - 1] > lam + tol and pca.sigma[k - 1] - pca.sigma[k] <= tol:
+        issues.append(f"σ_{k} = σ_{k + 1} > λ: the optimal subspace (and W2W1) is not unique")
+    if lam == 0:
+        issues.extend(pca.issues)
+    return ClosedForm(lam, pca, d, W1, W2, total, collapsed, issues)
+
+
+def sgd_direction_parallel_residual(X, W1, W2, lam, wd: float, batch_size: int,
+                                    device=None) -> tuple[float, float]:
+    """Exact check of the λ → weight_decay map, in float64.
+
+    Averages PyTorch's SGD direction (∇ nn.MSELoss(mean) on a minibatch + wd·W) over a
+    partition of the n columns into minibatches of ``batch_size`` (the expectation
+    over uniformly drawn batches), fits the best c with avg ≈ c·∇L_λ and returns
+    (relative residual, c). The map is right iff the residual is at rounding level.
+    """
+    import torch
+
+    X = as_data(X)
+    W1, W2 = check_weights(X, W1, W2)
+    lam = check_lam(lam)
+    m, n = X.shape
+    if batch_size < 1 or n % batch_size:
+        raise InputError(f"batch_size must divide n={n}, got {batch_size}")
+    dev = resolve_device(device)
+    model = _model(m, W1.shape[0], dev)
+    with torch.no_grad():
+        model[0].weight.copy_(torch.as_tensor(W1))
+        model[1].weight.copy_(torch.as_tensor(W2))
+    data = torch.as_tensor(X.T.copy(), dtype=torch.float64, device=dev)   # rows = samples
+    mse = torch.nn.MSELoss()
+    acc = [torch.zeros_like(p) for p in model.parameters()]
+    nb = n // batch_size
+    for b in range(nb):
+        model.zero_grad()
+        xb = data[b * batch_size:(b + 1) * batch_size]
+        mse(model(xb), xb).backward()
+        for a, p in zip(acc, model.parameters()):
+            a += (p.grad + wd * p.detach()) / nb     # what SGD(weight_decay=wd) steps along
+    from numerics.linear_autoencoder import autograd_gradients
+
+    g1, g2 = autograd_gradients(X, W1, W2, lam=lam, device=dev)
+    avg = np.concatenate([acc[0].cpu().numpy().ravel(), acc[1].cpu().numpy().ravel()])
+    full = np.concatenate([g1.ravel(), g2.ravel()])
+    c = float(avg @ full / (full @ full))
+    res = float(np.linalg.norm(avg - c * full) / np.linalg.norm(avg))
+    return res, c
+
+
+def _model(m: int, k: int, dev):
+    import torch
+
+    # Q2(a)(i): two bias-free linear layers, encoder W1 then decoder W2
+    return torch.nn.Sequential(torch.nn.Linear(m, k, bias=False),
+                               torch.nn.Linear(k, m, bias=False)).to(dev, torch.float64)
+
+
+@dataclass
+class TrainResult:
+    W1: np.ndarray
+    W2: np.ndarray
+    steps: int
+    history: list            # (step, L_λ) at every evaluation
+    reached_at: int | None   # first evaluated step with relative gap ≤ target
+    seconds: float
+    weight_decay: float
+    lr: float
+    batch_size: int
+    seed: int
+
+
+def train_sgd(X, k, lam, *, batch_size: int = 1, lr_scale: float = 0.1,
+              steps: int = 10_000, seed: int = 0, device=None, eval_every: int | None = None,
+              target_gap: float | None = None, L_star: float | None = None,
+              decay_after: int | None = None, init_scale: float = 0.1,
+              weight_decay_override: float | None = None, progress=None) -> TrainResult:
+    """Train eq. (3) as Q2(a) prescribes and return the weights and the loss history.
+
+    lr = lr_scale · m·n / σ1: SGD on nn.MSELoss takes steps of lr/(m n) on L_λ (the
+    derived map), whose curvature scales with σ1 (top eigenvalue of XXᵀ), so
+    ``lr_scale`` is dimensionless. After ``decay_after`` steps the rate decays as
+    1/t (needed to beat the minibatch noise floor). Stops early once the relative gap
+    (L_λ − L_star)/L_star ≤ ``target_gap``. ``weight_decay_override`` replaces the
+    derived weight_decay (only to show that a wrong one misses the optimum).
+    """
+    import torch
+
+    X = as_data(X)
+    m, n = X.shape
+    k = check_k(k, m)
+    lam = check_lam(lam)
+    if not (1 <= batch_size <= n):
+        raise InputError(f"batch_size must be in [1, n={n}], got {batch_size}")
+    dev = resolve_device(device)
+    wd = weight_decay(lam, m, n) if weight_decay_override is None else weight_decay_override
+    s1 = float(np.linalg.eigvalsh(X @ X.T)[-1])
+    if s1 <= 0:
+        raise InputError("X is zero: nothing to learn")
+    lr = lr_scale * m * n / s1
+    torch.manual_seed(seed)
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    model = _model(m, k, dev)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(init_scale * torch.randn(p.shape, generator=g, dtype=torch.float64))
+    opt = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=wd)
+    sched = None
+    if decay_after is not None:
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda t: 1.0 if t < decay_after else decay_after / (t + 1))
+    mse = torch.nn.MSELoss()
+    data = torch.as_tensor(X.T.copy(), dtype=torch.float64, device=dev)
+    Xt = torch.as_tensor(X, dtype=torch.float64, device=dev)
+    eval_every = eval_every or max(1, n // batch_size)
+
+    def full_loss() -> float:
+        with torch.no_grad():
+            W1 = model[0].weight
+            W2 = model[1].weight
+            R = Xt - W2 @ (W1 @ Xt)
+            return float((R * R).sum() + lam * (W1 * W1).sum() + lam * (W2 * W2).sum())
+
+    hist, reached = [(0, full_loss())], None
+    t0 = time.perf_counter()
+    it = range(1, steps + 1) if progress is None else progress(range(1, steps + 1))
+    step = 0
+    for step in it:
+        if batch_size == n:
+            xb = data
+        else:
+            idx = torch.randperm(n, generator=g)[:batch_size].to(dev)
+            xb = data[idx]
+        opt.zero_grad()
+        mse(model(xb), xb).backward()
+        opt.step()
+        if sched is not None:
+            sched.step()
+        if step % eval_every == 0:
+            val = full_loss()
+            hist.append((step, val))
+            if not math.isfinite(val):
+                break
+            if target_gap is not None and L_star is not None and \
+                    (val - L_star) / L_star <= target_gap:
+                reached = step
+                break
+    secs = time.perf_counter() - t0
+    return TrainResult(model[0].weight.detach().cpu().numpy().copy(),
+                       model[1].weight.detach().cpu().numpy().copy(), step, hist, reached,
+                       secs, wd, lr, batch_size, seed)

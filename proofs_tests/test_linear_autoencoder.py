@@ -1,0 +1,166 @@
+"""Q1(b): derived matrix gradients and the PCA/U_kC stationarity, confirmed and property-tested."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+import derivations.linear_autoencoder as der
+import numerics.linear_autoencoder as num
+from hw7.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def d():
+    return der.derive()
+
+
+def test_matrix_gradients_derived(d):
+    assert sympy.sstr(d.grad_W1) == "2*W2.T*(W2*W1*X - X)*X.T"
+    assert sympy.sstr(d.grad_W2) == "2*(W2*W1*X - X)*X.T*W1.T"
+    assert d.elementwise_ok
+    assert der.family_is_stationary(d)
+    assert sympy.simplify(d.explicit_loss - sum(d.explicit_sigmas[2:])) == 0
+
+
+def test_elementwise_check_rejects_wrong_gradient(d):
+    # mutation: drop the factor 2 — the entry-by-entry cross-check must refuse it
+    wrong = d.grad_W1 / 2
+    assert not der.elementwise_gradient_matches(
+        [d.loss], {d.W1: wrong}, {d.X: (3, 2), d.W1: (2, 3), d.W2: (3, 2)})
+
+
+def _distinct_data(m, n, seed):
+    rng = np.random.default_rng(seed)
+    sig = n * (np.arange(m, 0, -1) + rng.uniform(0, 0.5, m))   # gaps ≥ 0.5 n
+    return num.make_data(m, n, sig, seed=seed)
+
+
+cases = st.integers(3, 7).flatmap(lambda m: st.tuples(
+    st.just(m), st.integers(1, m - 1), st.integers(m + 1, m + 25), st.integers(0, 10**6)))
+
+
+@given(cases)
+def test_gradients_match_autograd(device, case):
+    m, k, n, seed = case
+    X = _distinct_data(m, n, seed)
+    rng = np.random.default_rng(seed + 1)
+    W1, W2 = rng.standard_normal((k, m)), rng.standard_normal((m, k))
+    d1, d2 = num.derived_gradients(X, W1, W2)
+    a1, a2 = num.autograd_gradients(X, W1, W2, device=device)
+    scale = max(np.abs(a1).max(), np.abs(a2).max())
+    assert np.abs(d1 - a1).max() <= 1e-12 * scale
+    assert np.abs(d2 - a2).max() <= 1e-12 * scale
+
+
+def test_gradcheck_and_finite_differences():
+    X = _distinct_data(4, 9, 3)
+    rng = np.random.default_rng(0)
+    W1, W2 = rng.standard_normal((2, 4)), rng.standard_normal((4, 2))
+    assert num.gradcheck_derived(X, W1, W2)
+    f1, f2 = num.finite_difference_gradients(X, W1, W2)
+    d1, d2 = num.derived_gradients(X, W1, W2)
+    assert np.abs(f1 - d1).max() <= 1e-6 * np.abs(d1).max()
+    assert np.abs(f2 - d2).max() <= 1e-6 * np.abs(d2).max()
+
+
+@given(cases)
+def test_family_is_stationary_with_tail_loss(case):
+    m, k, n, seed = case
+    X = _distinct_data(m, n, seed)
+    p = num.pca_solution(X, k)
+    assert p.subspace_unique and p.directions_unique and not p.issues
+    C = np.random.default_rng(seed).standard_normal((k, k)) + 3 * np.eye(k)
+    W1, W2 = p.family(C)
+    g1, g2 = num.derived_gradients(X, W1, W2)
+    tol = 1e-10 * p.sigma[0] * np.linalg.cond(C)
+    assert max(np.abs(g1).max(), np.abs(g2).max()) <= tol
+    assert abs(num.loss(X, W1, W2) - p.tail_loss) <= 1e-10 * p.sigma[0]
+
+
+@given(cases)
+def test_mutations_fail(case):
+    """Bottom eigenvectors are stationary too, but their loss is not the tail sum;
+    W1 = U_kᵀ with W2 = U_kC (no C⁻¹) is not stationary."""
+    m, k, n, seed = case
+    X = _distinct_data(m, n, seed)
+    p = num.pca_solution(X, k)
+    Ub = p.U[:, -k:]
+    assert num.loss(X, Ub.T, Ub) - p.tail_loss > 1e-3 * p.sigma[-1] + 0.1 * n
+    C = np.diag(np.arange(2.0, 2.0 + k))
+    g1, _ = num.derived_gradients(X, p.U_k.T, p.U_k @ C)
+    assert np.abs(g1).max() > 1e-3 * p.sigma[k - 1]
+
+
+@given(st.integers(4, 7), st.integers(0, 10**6))
+def test_repeated_eigenvalues_lose_identifiability(m, seed):
+    n = m + 10
+    sig = n * np.array([5.0, 3.0, 3.0] + [1.0 / (i + 1) for i in range(m - 3)])
+    X = num.make_data(m, n, sig, seed=seed)
+    p = num.pca_solution(X, 3)           # repeated inside the top 3
+    assert p.subspace_unique and not p.directions_unique
+    assert any("not identifiable" in s for s in p.issues)
+    # a rotation inside the repeated eigenspace is an equally good optimum
+    th = 0.7
+    R = np.eye(3)
+    R[1:, 1:] = [[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]]
+    U = p.U_k @ R
+    g1, g2 = num.derived_gradients(X, U.T, U)
+    assert max(np.abs(g1).max(), np.abs(g2).max()) <= 1e-10 * p.sigma[0]
+    assert abs(num.loss(X, U.T, U) - p.tail_loss) <= 1e-10 * p.sigma[0]
+    p2 = num.pca_solution(X, 2)          # repeated across the cut
+    assert not p2.subspace_unique and any("subspace" in s for s in p2.issues)
+
+
+@given(st.integers(4, 7), st.integers(0, 10**6))
+def test_rank_deficient_data(m, seed):
+    n = m + 5
+    sig = n * np.array([4.0, 2.0] + [0.0] * (m - 2))   # rank 2
+    X = num.make_data(m, n, sig, seed=seed)
+    p = num.pca_solution(X, 3)
+    assert not p.subspace_unique and any("rank" in s for s in p.issues)
+    W1, W2 = p.family(np.eye(3))
+    assert num.loss(X, W1, W2) <= 1e-10 * p.sigma[0]      # tail sum is 0
+    p2 = num.pca_solution(X, 2)
+    assert p2.subspace_unique and p2.directions_unique
+
+
+def test_gradient_descent_reaches_pca_subspace(device):
+    X = _distinct_data(6, 40, 5)
+    p = num.pca_solution(X, 2)
+    W1, W2, hist = num.train_gradient_descent(X, 2, steps=1500, lr=0.2, seed=1, device=device)
+    assert np.max(num.principal_angles(W2, p.U_k)) < 1e-4
+    assert (hist[-1] - p.tail_loss) / p.tail_loss < 1e-7
+
+
+@pytest.mark.parametrize("bad,msg", [
+    (dict(k=4), "k must be smaller than m"),
+    (dict(k=0), "at least 1"),
+    (dict(k=2.5), "integer"),
+    (dict(X=np.array([[1.0, np.nan], [0.0, 1.0], [1.0, 2.0], [0.0, 0.0]])), "non-finite"),
+    (dict(X=np.ones(4)), "2-D"),
+])
+def test_bad_input(bad, msg):
+    args = dict(X=_distinct_data(4, 8, 0), k=2) | bad
+    with pytest.raises(InputError, match=msg):
+        num.pca_solution(args["X"], args["k"])
+
+
+def test_mismatched_shapes():
+    X = _distinct_data(4, 8, 0)
+    with pytest.raises(InputError, match="W1 must have m=4"):
+        num.loss(X, np.ones((2, 3)), np.ones((4, 2)))
+    with pytest.raises(InputError, match="W2 must be 4×2"):
+        num.derived_gradients(X, np.ones((2, 4)), np.ones((3, 2)))
+
+
+def test_sections_pass_fast_profile():
+    from hw7.registry import Context, select
+
+    ctx = Context(quiet=True)
+    for s in select("q1b") + select("q1b.grad_W1") + select("q1b.grad_W2"):
+        a = s.run(ctx)
+        assert a.passed, [c for c in a.checks if not c.passed]

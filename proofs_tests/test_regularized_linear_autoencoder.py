@@ -1,0 +1,211 @@
+"""Q2: regularised LAE — closed form, weight_decay map, training; property-tested."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.optimize
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import numerics.linear_autoencoder as lnum
+import numerics.regularized_linear_autoencoder as num
+from derivations.regularized_linear_autoencoder import derive
+from hw7.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def d():
+    return derive()
+
+
+def test_derived_objects(d):
+    lam, s = d.lam, d.sigma_i
+    assert sympy.simplify(d.col_norm_sq - (1 - lam / s)) == 0
+    assert sympy.simplify(d.deviation + lam / s) == 0
+    assert d.elementwise_ok
+    n, m = sympy.symbols("n m", positive=True, integer=True)
+    assert sympy.simplify(d.weight_decay[("sum", "mean")] - 2 * lam / (m * n)) == 0
+    assert sympy.simplify(d.weight_decay[("1/n", "mean")] - 2 * lam / m) == 0
+    assert sympy.simplify(d.scalar.value_gap - (s - lam) ** 2 / s) == 0
+
+
+def _data(m, n, seed, spread=4.0):
+    rng = np.random.default_rng(seed)
+    sig = n * (np.arange(m, 0, -1) + rng.uniform(0, 0.5, m)) * spread / m
+    return lnum.make_data(m, n, sig, seed=seed)
+
+
+cases = st.integers(3, 6).flatmap(lambda m: st.tuples(
+    st.just(m), st.integers(1, m - 1), st.integers(m + 1, m + 20),
+    st.floats(0.0, 3.0), st.integers(0, 10**6)))
+
+
+def _stationary(X, k, lam, W1, W2):
+    g1, g2 = lnum.autograd_gradients(X, W1, W2, lam=lam)
+    s1 = np.linalg.eigvalsh(X @ X.T)[-1]
+    return max(np.abs(g1).max(), np.abs(g2).max()) <= 1e-9 * s1
+
+
+@given(cases)
+def test_closed_form_stationary_incl_collapse(case):
+    m, k, n, ratio, seed = case
+    X = _data(m, n, seed)
+    s = np.linalg.eigvalsh(X @ X.T)[::-1]
+    lam = ratio * s[k - 1]                      # ratio ≥ 1 covers λ ≥ σ_i
+    cf = num.closed_form(X, k, lam)
+    assert _stationary(X, k, lam, cf.W1, cf.W2)
+    assert abs(num.loss(X, cf.W1, cf.W2, lam) - cf.loss) <= 1e-10 * s[0]
+    assert np.allclose(cf.W1, cf.W2.T)
+    assert (len(cf.collapsed) > 0) == (lam >= s[k - 1])
+    if cf.collapsed:
+        assert any("collapse" in i for i in cf.issues)
+
+
+@given(cases)
+def test_mutated_closed_form_fails(case):
+    m, k, n, ratio, seed = case
+    X = _data(m, n, seed)
+    s = np.linalg.eigvalsh(X @ X.T)[::-1]
+    lam = max(ratio, 0.05) * s[k - 1] * 0.9 + 0.01 * s[k - 1]
+    cf = num.closed_form(X, k, lam)
+    W2 = cf.pca.U_k * cf.d**2                   # no square root
+    if np.all(cf.d == 0):
+        return                                  # everything collapsed: nothing to mutate
+    assert not _stationary(X, k, lam, W2.T, W2)
+
+
+@settings(max_examples=6)
+@given(st.integers(3, 5), st.floats(0.05, 1.5), st.integers(0, 10**6))
+def test_closed_form_is_global_minimum(m, ratio, seed):
+    """L-BFGS from random inits never finds a lower loss and reaches the closed form."""
+    k, n = 2, m + 8
+    X = _data(m, n, seed)
+    s = np.linalg.eigvalsh(X @ X.T)[::-1]
+    lam = ratio * s[k - 1]
+    cf = num.closed_form(X, k, lam)
+
+    def f(w):
+        W1, W2 = w[: k * m].reshape(k, m), w[k * m:].reshape(m, k)
+        g1, g2 = lnum.autograd_gradients(X, W1, W2, lam=lam)
+        return num.loss(X, W1, W2, lam), np.concatenate([g1.ravel(), g2.ravel()])
+
+    rng = np.random.default_rng(seed)
+    best = []
+    for _ in range(3):
+        r = scipy.optimize.minimize(f, rng.standard_normal(2 * k * m), jac=True,
+                                    method="L-BFGS-B", options={"maxiter": 5000, "gtol": 1e-12,
+                                                                "ftol": 1e-15})
+        assert r.fun >= cf.loss * (1 - 1e-9)
+        best.append(r.fun)
+    assert min(best) <= cf.loss * (1 + 1e-6)
+
+
+wd_cases = st.tuples(st.integers(3, 6), st.integers(2, 6), st.integers(1, 5),
+                     st.floats(0.01, 2.0), st.integers(0, 10**6))
+
+
+def _map_residual(case, wd_fn):
+    m, nb, B, ratio, seed = case
+    n = B * max(nb, -(-(m + 1) // B))
+    X = _data(m, n, seed)
+    lam = ratio * np.linalg.eigvalsh(X @ X.T)[-1]
+    rng = np.random.default_rng(seed)
+    W1, W2 = rng.standard_normal((2, m)), rng.standard_normal((m, 2))
+    return num.sgd_direction_parallel_residual(X, W1, W2, lam, wd_fn(lam, m, n, B), B)
+
+
+@given(wd_cases)
+def test_weight_decay_mapping(case):
+    res, c = _map_residual(case, lambda lam, m, n, B: num.weight_decay(lam, m, n))
+    m = case[0]
+    assert res < 1e-10
+    assert c > 0 and np.isfinite(c) and m > 0
+
+
+@given(wd_cases)
+def test_weight_decay_mapping_mutation_fails(case):
+    # 2λ/n (forgetting MSELoss's 1/m) must be refuted on every case
+    res, _ = _map_residual(case, lambda lam, m, n, B: 2 * lam / n)
+    assert res > 1e-6
+
+
+def test_repeated_eigenvalues_reported():
+    n = 20
+    X = lnum.make_data(5, n, n * np.array([4.0, 2.0, 2.0, 1.0, 0.5]), seed=0)
+    cf = num.closed_form(X, 2, 0.1 * n)
+    assert any("not unique" in i for i in cf.issues)
+    cf0 = num.closed_form(X, 3, 0.0)
+    assert any("not identifiable" in i for i in cf0.issues)
+
+
+def test_rank_deficient_and_large_lambda():
+    n = 12
+    X = lnum.make_data(5, n, n * np.array([3.0, 1.0, 0.0, 0.0, 0.0]), seed=2)
+    cf = num.closed_form(X, 3, 0.5 * n)
+    assert cf.collapsed == [2] and cf.d[2] == 0
+    assert _stationary(X, 3, 0.5 * n, cf.W1, cf.W2)
+    big = num.closed_form(X, 3, 10 * n)
+    assert np.all(big.d == 0) and abs(big.loss - 4 * n) < 1e-9 * n
+
+
+def test_training_reaches_closed_form(device):
+    n = 60
+    X = lnum.make_data(6, n, n * np.array([4.0, 2.5, 1.5, 1.0, 0.6, 0.4]), seed=0)
+    lam = 0.3 * 1.5 * n
+    cf = num.closed_form(X, 3, lam)
+    r = num.train_sgd(X, 3, lam, batch_size=n, lr_scale=0.2, steps=3000, seed=0, device=device,
+                      target_gap=1e-9, L_star=cf.loss)
+    assert r.reached_at is not None
+    ev = np.sort(np.linalg.eigvalsh(r.W2.T @ r.W2))[::-1]
+    assert np.abs(ev - cf.d**2).max() < 1e-3
+    rb = num.train_sgd(X, 3, lam, batch_size=10, lr_scale=0.1, steps=20000, seed=0,
+                       device=device, target_gap=1e-3, L_star=cf.loss, decay_after=2000)
+    assert rb.reached_at is not None
+
+
+@pytest.mark.parametrize("lam,msg", [(-1.0, "≥ 0"), (float("nan"), "finite"), ("x", "number")])
+def test_bad_lambda(lam, msg):
+    X = _data(4, 8, 0)
+    with pytest.raises(InputError, match=msg):
+        num.closed_form(X, 2, lam)
+
+
+def test_bad_k_and_batch():
+    X = _data(4, 8, 0)
+    with pytest.raises(InputError, match="k < m"):
+        num.closed_form(X, 4, 1.0)
+    with pytest.raises(InputError, match="divide"):
+        num.sgd_direction_parallel_residual(X, np.ones((2, 4)), np.ones((4, 2)), 1.0, 0.1, 3)
+
+
+def test_sections_pass_fast_profile(tmp_path):
+    from hw7.registry import Context, get
+
+    ctx = Context(quiet=True, figures_dir=tmp_path)
+    for q in ["q2.grad_W1", "q2.grad_W2", "q2a", "q2a.i", "q2a.ii", "q2a.iii", "q2b",
+              "q2b.col_norm_sq"]:
+        a = get(q).run(ctx)
+        assert a.passed, (q, [c for c in a.checks if not c.passed])
+    assert (tmp_path / "q2b_wtw_spectrum.png").exists()
+
+
+def test_cli_lae(tmp_path, capsys):
+    from hw7.cli import main
+
+    X = _data(5, 20, 1)
+    np.save(tmp_path / "X.npy", X)
+    assert main(["lae", "--data", str(tmp_path / "X.npy"), "--k", "2", "--lam", "3",
+                 "--out", str(tmp_path / "w.npz")]) == 0
+    assert "verified" in capsys.readouterr().out
+    assert np.load(tmp_path / "w.npz")["W2"].shape == (5, 2)
+    bad = X.copy()
+    bad[0, 0] = np.inf
+    np.save(tmp_path / "bad.npy", bad)
+    for args in (["--k", "5"], ["--k", "2", "--lam", "-0.5"]):
+        assert main(["lae", "--data", str(tmp_path / "X.npy")] + args) == 2
+    assert main(["lae", "--data", str(tmp_path / "bad.npy"), "--k", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(e.startswith("hw7: error: ") for e in err)
+    assert not (tmp_path / "bad.npz").exists()
