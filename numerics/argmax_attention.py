@@ -1,0 +1,146 @@
+"""Q4: argmax attention in torch, and the experiments behind Q4(b).
+
+Shapes: q (..., L, D) queries, K (..., N, D) keys, V (..., N, M) values, with equal
+leading (batch/head) dimensions. Scores are qᵀk_i; the output row is the value of
+the highest-scoring key. **Ties go to the lowest key index**, chosen explicitly
+(minimum index among the maximal scores), so the result does not depend on the
+backend's argmax.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from hw7.device import resolve_device
+from hw7.errors import InputError
+
+
+def _validate(q, K, V) -> None:
+    for name, t in (("q", q), ("K", K), ("V", V)):
+        if not isinstance(t, torch.Tensor):
+            raise InputError(f"{name} must be a torch.Tensor, not {type(t).__name__}")
+        if t.dim() < 2:
+            raise InputError(f"{name} must have shape (..., rows, features); got {tuple(t.shape)}")
+        if not t.is_floating_point():
+            raise InputError(f"{name} must be floating point; got {t.dtype}")
+    if not (q.shape[:-2] == K.shape[:-2] == V.shape[:-2]):
+        raise InputError(f"batch dimensions differ: q {tuple(q.shape)}, K {tuple(K.shape)}, "
+                         f"V {tuple(V.shape)}")
+    if q.shape[-1] != K.shape[-1]:
+        raise InputError(f"query and key widths differ: {q.shape[-1]} vs {K.shape[-1]}")
+    if K.shape[-2] != V.shape[-2]:
+        raise InputError(f"number of keys ({K.shape[-2]}) and values ({V.shape[-2]}) differ")
+    if K.shape[-2] == 0:
+        raise InputError("no keys: N = 0 (argmax over an empty set)")
+    for name, t in (("q", q), ("K", K), ("V", V)):
+        if t.numel() and not bool(torch.isfinite(t).all()):
+            raise InputError(f"{name} contains NaN or infinite values")
+
+
+def argmax_weights(scores: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(one-hot weights, index) of the largest score per row; ties → lowest index."""
+    n = scores.shape[-1]
+    is_max = scores == scores.amax(dim=-1, keepdim=True)
+    ar = torch.arange(n, device=scores.device)
+    idx = torch.where(is_max, ar, n).amin(dim=-1)
+    return torch.nn.functional.one_hot(idx, n).to(scores.dtype), idx
+
+
+def argmax_attention(q, K, V, *, device=None) -> dict:
+    """Q4(a): {'scores', 'weights', 'index', 'output'} for queries ``q``."""
+    dev = resolve_device(device)
+    q, K, V = (t.to(dev) if isinstance(t, torch.Tensor) else t for t in (q, K, V))
+    _validate(q, K, V)
+    scores = q @ K.transpose(-1, -2)
+    w, idx = argmax_weights(scores)
+    return {"scores": scores, "weights": w, "index": idx, "output": w @ V}
+
+
+def softmax_attention(q, K, V, *, temperature: float = 1.0, device=None) -> torch.Tensor:
+    """softmax(qKᵀ/τ) V — the differentiable relative of argmax attention."""
+    dev = resolve_device(device)
+    q, K, V = (t.to(dev) for t in (q, K, V))
+    _validate(q, K, V)
+    if not temperature > 0:
+        raise InputError(f"temperature must be > 0, got {temperature}")
+    return torch.softmax(q @ K.transpose(-1, -2) / temperature, dim=-1) @ V
+
+
+def gradients(q, K, V, *, device=None) -> dict:
+    """Q4(b): ‖∂L/∂q‖, ‖∂L/∂K‖ for L = Σ output², argmax vs softmax attention (autograd).
+
+    Argmax attention's weights come from an index, so autograd has no path back to q
+    or K: the gradients are exactly zero (``materialize_grads``). The finite-difference
+    gradient (central, step h) is computed as well: zero too unless the winner changes.
+    """
+    dev = resolve_device(device)
+    res = {}
+    for kind in ("argmax", "softmax"):
+        qq = q.detach().clone().to(dev).requires_grad_(True)
+        kk = K.detach().clone().to(dev).requires_grad_(True)
+        # V takes part in the graph so that the loss has one; q and K get no path
+        vv = V.detach().clone().to(dev).requires_grad_(True)
+        out = (argmax_attention(qq, kk, vv)["output"] if kind == "argmax"
+               else softmax_attention(qq, kk, vv))
+        loss = (out**2).sum()
+        gq, gk = torch.autograd.grad(loss, (qq, kk), allow_unused=True, materialize_grads=True)
+        res[kind] = {"grad_q_norm": float(gq.norm()), "grad_K_norm": float(gk.norm())}
+    h = 1e-4
+    qd = q.detach().to(dev, torch.float64)
+    fd = torch.zeros_like(qd)
+    flat = fd.view(-1)
+    for t in range(qd.numel()):
+        e = torch.zeros_like(qd).view(-1)
+        e[t] = h
+        e = e.view_as(qd)
+        lp = (argmax_attention(qd + e, K.double(), V.double())["output"] ** 2).sum()
+        lm = (argmax_attention(qd - e, K.double(), V.double())["output"] ** 2).sum()
+        flat[t] = (lp - lm) / (2 * h)
+    res["argmax"]["fd_grad_q_norm"] = float(fd.norm())
+    return res
+
+
+def retrieval_experiment(*, n_keys: int = 8, dim: int = 4, steps: int = 200, lr: float = 0.5,
+                         seed: int = 0, device=None) -> dict:
+    """Q4(b): train a query to retrieve a target value, with softmax vs argmax attention.
+
+    Random unit-norm keys and values (seeded); the target is a key the initial query does *not*
+    select. The loss is ‖attention(q) − v_target‖²; plain gradient descent on q.
+    Returns the loss histories and how far q moved.
+    """
+    dev = resolve_device(device)
+    g = torch.Generator().manual_seed(seed)
+    K = torch.randn(n_keys, dim, generator=g, dtype=torch.float64)
+    # unit-norm keys: every key is a vertex of their hull, so each one *can* be retrieved
+    K = (K / K.norm(dim=1, keepdim=True)).to(dev)
+    V = torch.randn(n_keys, dim, generator=g, dtype=torch.float64).to(dev)
+    q0 = torch.randn(1, dim, generator=g, dtype=torch.float64).to(dev)
+    start = int(argmax_attention(q0, K, V)["index"][0])
+    target = (start + 1) % n_keys
+    out = {"seed": seed, "target": target, "initial_index": start}
+    for kind in ("softmax", "argmax"):
+        q = q0.clone().requires_grad_(True)
+        opt = torch.optim.SGD([q], lr=lr)
+        hist = []
+        for _ in range(steps):
+            opt.zero_grad()
+            o = (softmax_attention(q, K, V) if kind == "softmax"
+                 else argmax_attention(q, K, V)["output"])
+            loss = ((o - V[target]) ** 2).sum()
+            if loss.requires_grad:
+                loss.backward()
+            if q.grad is None:           # argmax: no path from the loss back to q
+                q.grad = torch.zeros_like(q)
+            opt.step()
+            hist.append(float(loss.detach()))
+        final_idx = int(argmax_attention(q.detach(), K, V)["index"][0])
+        out[kind] = {"loss": hist, "q_moved": float((q.detach() - q0).norm()),
+                     "retrieves_target": final_idx == target}
+    return out
+
+
+def temperature_sweep(q, K, V, temperatures, *, device=None) -> list[tuple[float, float]]:
+    """(τ, max |softmax_τ attention − argmax attention|): → 0 as τ → 0 (unique winner)."""
+    a = argmax_attention(q, K, V, device=device)["output"]
+    return [(float(t), float((softmax_attention(q, K, V, temperature=t, device=device) - a)
+                             .abs().max())) for t in temperatures]

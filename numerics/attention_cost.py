@@ -1,0 +1,247 @@
+"""Q5(c), Q5(d): measure what the cost model predicts.
+
+* matmul FLOPs with ``torch.utils.flop_counter.FlopCounterMode`` (exact counts),
+* wall time and peak allocated memory (``torch.profiler`` memory events on CPU,
+  ``torch.cuda.max_memory_allocated`` on CUDA) over a sweep of N,
+* fitted exponents of time and memory in N (least squares on log-log),
+* the measured crossover length where linear attention becomes faster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+
+import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from hw7.device import resolve_device
+from hw7.errors import InputError
+from numerics.kernel_attention import linear_attention, softmax_attention
+
+IMPLEMENTATIONS = {
+    "softmax": lambda Q, K, V, **kw: softmax_attention(Q, K, V, **kw),
+    "linear": lambda Q, K, V, **kw: linear_attention(Q, K, V, **kw),
+}
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None):
+    """Temporarily set torch's intra-op thread count (None: leave it).
+
+    Timing sweeps run single-threaded by default: on a shared machine an OpenMP team
+    waits for its slowest, possibly descheduled, thread at every op, which turned 0.5 ms
+    calls into 10–20 ms ones in development; one thread measures the scaling cleanly.
+    """
+    if n is None:
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def random_qkv(n: int, d: int, m: int, *, heads: int = 1, batch: int = 1,
+               dtype=torch.float32, seed: int = 0, device=None):
+    """Seeded Q, K, V of shape (batch, heads, n, d|m); entries N(0, 1/d) keep (qᵀk+1)² tame."""
+    if min(n, d, m, heads, batch) < 1:
+        raise InputError(f"sizes must be ≥ 1: N={n}, D={d}, M={m}, heads={heads}, batch={batch}")
+    dev = resolve_device(device)
+    g = torch.Generator().manual_seed(seed)
+    Q = torch.randn(batch, heads, n, d, generator=g, dtype=dtype) / math.sqrt(d)
+    K = torch.randn(batch, heads, n, d, generator=g, dtype=dtype) / math.sqrt(d)
+    V = torch.randn(batch, heads, n, m, generator=g, dtype=dtype)
+    return Q.to(dev), K.to(dev), V.to(dev)
+
+
+def counted_flops(fn, *args, **kwargs) -> int:
+    """Total FLOPs ``FlopCounterMode`` counts (matmul-type ops, 2·m·n·k each)."""
+    with FlopCounterMode(display=False) as fc:
+        fn(*args, **kwargs)
+    return int(fc.get_total_flops())
+
+
+def wall_time(fn, *, repeats: int = 3, device=None) -> float:
+    """Best of ``repeats`` wall-clock seconds after one warm-up (synchronised on CUDA)."""
+    dev = resolve_device(device)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    fn()
+    sync()
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def peak_memory(fn, *, device=None) -> int:
+    """Peak bytes allocated by torch while ``fn`` runs (beyond what existed before).
+
+    CPU: replays the profiler's allocation/free events in time order; CUDA: the
+    allocator's peak statistic.
+    """
+    dev = resolve_device(device)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+        base = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+        fn()
+        torch.cuda.synchronize()
+        return int(torch.cuda.max_memory_allocated() - base)
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    events = sorted(prof.events(), key=lambda e: e.time_range.start)
+    cur = peak = 0
+    for e in events:
+        # op events carry their own allocations; "[memory]" events carry frees
+        delta = e.cpu_memory_usage if e.name == "[memory]" else e.self_cpu_memory_usage
+        cur += delta
+        peak = max(peak, cur)
+    return int(peak)
+
+
+def fit_exponent(ns, ys) -> tuple[float, float]:
+    """Least-squares slope and intercept of log y against log N."""
+    ns, ys = np.asarray(ns, float), np.asarray(ys, float)
+    if len(ns) < 2 or np.any(ns <= 0) or np.any(ys <= 0):
+        raise InputError("need at least two positive (N, value) points to fit an exponent")
+    slope, icpt = np.polyfit(np.log(ns), np.log(ys), 1)
+    return float(slope), float(icpt)
+
+
+def sweep(ns: dict, *, d: int = 16, m: int = 16, repeats: int = 3, seed: int = 0, device=None,
+          threads: int | None = 1, progress=lambda it, desc="": it) -> dict:
+    with torch_threads(threads):
+        out = _sweep(ns, d=d, m=m, repeats=repeats, seed=seed, device=device, progress=progress)
+    out["threads"] = threads or torch.get_num_threads()
+    return out
+
+
+def _sweep(ns: dict, *, d: int, m: int, repeats: int, seed: int, device, progress) -> dict:
+    """Time and peak memory of softmax (eq. 7) and linear (eq. 8) attention over N.
+
+    ``ns`` maps an implementation name ("softmax", "linear") to its N values (softmax
+    is kept to sizes whose N × N scores fit comfortably in memory). Time: inference (no
+    autograd). Memory: peak allocated during a forward pass with autograd on, so all that
+    backprop keeps is alive (the homework's definition). Returns, per implementation, the rows and the fitted (slope, intercept) of log time and log
+    peak memory against log N; time is fitted on the three largest N, where the
+    asymptotic term dominates fixed per-call overheads.
+    """
+    dev = resolve_device(device)
+    out = {"d": d, "m": m, "seed": seed, "device": str(dev)}
+    for name, n_list in ns.items():
+        fn = IMPLEMENTATIONS[name]
+        rows = []
+        for n in progress(list(n_list), desc=f"{name} sweep"):
+            Q, K, V = random_qkv(n, d, m, seed=seed, device=dev)
+            with torch.no_grad():
+                t = wall_time(lambda fn=fn, a=(Q, K, V): fn(*a, device=dev), repeats=repeats,
+                              device=dev)
+            # memory as Q5(c) defines it: a forward pass with autograd on, so everything
+            # kept for backpropagation is alive at the peak
+            Qg, Kg, Vg = (x.detach().clone().requires_grad_(True) for x in (Q, K, V))
+            b = peak_memory(lambda fn=fn, a=(Qg, Kg, Vg): fn(*a, device=dev), device=dev)
+            rows.append({"N": int(n), "s": t, "bytes": b})
+        tail = rows[-3:]
+        out[name] = {"rows": rows,
+                     "time_exponent": fit_exponent([r["N"] for r in tail], [r["s"] for r in tail]),
+                     "mem_exponent": fit_exponent([r["N"] for r in rows],
+                                                  [r["bytes"] for r in rows]),
+                     "time_fit_ns": [r["N"] for r in tail]}
+    if "softmax" in out and "linear" in out:
+        ts = {r["N"]: r["s"] for r in out["softmax"]["rows"]}
+        tl = {r["N"]: r["s"] for r in out["linear"]["rows"]}
+        common = sorted(set(ts) & set(tl))
+        out["common_ns"] = common
+        # smallest common N from which linear stays faster for the rest of the sweep
+        out["measured_crossover"] = next(
+            (n for n in common if all(tl[c] < ts[c] for c in common if c >= n)), None)
+    return out
+
+
+def plot_sweep(result: dict, path, *, crossover: float | None = None) -> None:
+    """Log-log time and memory against N with the fitted lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, key, label in ((axes[0], "s", "wall time [s]"), (axes[1], "bytes", "peak memory [bytes]")):
+        for name, colour in (("softmax", "C3"), ("linear", "C0")):
+            if name not in result:
+                continue
+            rows = result[name]["rows"]
+            ns = np.array([r["N"] for r in rows], float)
+            ys = np.array([r[key] for r in rows], float)
+            slope, icpt = result[name]["time_exponent" if key == "s" else "mem_exponent"]
+            fit_ns = np.array(result[name]["time_fit_ns"], float) if key == "s" else ns
+            ax.loglog(ns, ys, "o", color=colour, label=f"{name} (measured)")
+            ax.loglog(fit_ns, np.exp(icpt) * fit_ns**slope, "-", color=colour,
+                      label=f"{name} fit: ∝ N^{slope:.2f}")
+        if key == "s" and crossover is not None and crossover > 0:
+            ax.axvline(crossover, color="grey", ls="--", label=f"FLOP crossover N*≈{crossover:.0f}")
+        ax.set_xlabel("N (sequence length)")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=7)
+        ax.grid(True, which="both", alpha=0.3)
+    fig.suptitle(f"softmax vs quadratic-kernel linear attention, D={result['d']}, "
+                 f"M={result['m']} ({result['device']})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def matmul_rate(size: int = 2048, *, repeats: int = 3, device=None) -> float:
+    """FLOP/s of a plain size × size float32 torch.matmul (2·size³ FLOPs)."""
+    dev = resolve_device(device)
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(size, size, generator=g).to(dev)
+    b = torch.randn(size, size, generator=g).to(dev)
+    return 2.0 * size**3 / wall_time(lambda: a @ b, repeats=repeats, device=dev)
+
+
+def benchmark(n: int = 16384, d: int = 16, m: int = 16, *, repeats: int = 5, seed: int = 0,
+              model_flops: float | None = None, device=None, threads: int | None = None) -> dict:
+    with torch_threads(threads):
+        return _benchmark(n, d, m, repeats=repeats, seed=seed, model_flops=model_flops,
+                          device=device)
+
+
+def _benchmark(n, d, m, *, repeats, seed, model_flops, device) -> dict:
+    """Q5(d) performance: quadratic-kernel linear attention vs scaled_dot_product_attention.
+
+    float32, non-causal, one head. SDPA is timed on the (1, 1, N, D) layout (on CPU its
+    fused flash kernel) and on the (N, D) layout (the unfused math path, which
+    materialises the N × N scores). Efficiency = (model FLOPs / time) / matmul FLOP rate,
+    both measured here. ``model_flops`` defaults to the matmul FLOPs FlopCounterMode
+    counts for the linear implementation.
+    """
+    dev = resolve_device(device)
+    Q, K, V = random_qkv(n, d, m, seed=seed, device=dev)
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    with torch.no_grad():
+        # best of many: the linear pass is short, so a quiet moment on a shared CPU is likely
+        t_lin = wall_time(lambda: linear_attention(Q, K, V, device=dev), repeats=max(repeats, 30),
+                          device=dev)
+        t_sdpa4 = wall_time(lambda: sdpa(Q, K, V), repeats=max(1, repeats // 2), device=dev)
+        q2, k2, v2 = Q[0, 0], K[0, 0], V[0, 0]
+        t_sdpa2 = wall_time(lambda: sdpa(q2, k2, v2), repeats=1, device=dev)
+    rate = matmul_rate(repeats=max(repeats, 10), device=dev)
+    counted = counted_flops(linear_attention, Q, K, V, device=dev)
+    flops = float(model_flops if model_flops is not None else counted)
+    return {"N": n, "D": d, "M": m, "seed": seed, "device": str(dev),
+            "threads": torch.get_num_threads(),
+            "linear_s": t_lin, "sdpa_4d_s": t_sdpa4, "sdpa_2d_s": t_sdpa2,
+            "speedup_vs_sdpa_4d": t_sdpa4 / t_lin, "speedup_vs_sdpa_2d": t_sdpa2 / t_lin,
+            "matmul_flops_per_s": rate, "model_flops": flops, "counted_matmul_flops": counted,
+            "linear_flops_per_s": flops / t_lin, "efficiency": flops / t_lin / rate}

@@ -1,0 +1,312 @@
+"""Kernelised (linear) attention, eq. (8) of Q5, in torch — and its O(N²) references.
+
+Shapes follow ``torch.nn.functional.scaled_dot_product_attention``: Q (..., N, D),
+K (..., N, D), V (..., N, M) with any leading batch/head dimensions (equal for all
+three). Feature maps (row-wise):
+
+* ``"quadratic"`` — the compact symmetric map of the quadratic kernel (qᵀk + 1)²,
+  1 + D + D(D+1)/2 entries (Q5(b)(ii)); the default.
+* ``"quadratic_full"`` — the full map, 1 + D + D² entries (same kernel).
+* ``"elu"`` — elu(x) + 1, the map of Katharopoulos et al. (2020).
+* any callable (..., D) -> (..., P); it must produce non-negative features, since a
+  negative similarity can make the denominator of eq. (6) vanish (Q5(a)).
+
+The non-causal quadratic case has a fast path (:func:`quadratic_linear_attention`):
+it uses the kernel identity (qᵀk + 1)² = (q̃ᵀk̃)² with q̃ = (1, q), so the compact map is
+the upper triangle of q̃q̃ᵀ, built chunk by chunk over N in a transposed (P × chunk)
+layout that makes both products plain matrix multiplications; the √2 weights are
+folded into the P × (M+1) state instead of into every row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+
+from hw7.device import resolve_device
+from hw7.errors import InputError
+
+FEATURE_MAPS = ("quadratic", "quadratic_full", "elu")
+
+
+# --------------------------------------------------------------------- feature maps
+def _triu(e: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    iu = torch.triu_indices(e, e, device=device)
+    return iu[0], iu[1]
+
+
+def quadratic_features(x: torch.Tensor) -> torch.Tensor:
+    """Compact map: with x̃ = (1, x), entries x̃_a x̃_b (a ≤ b), times √2 off the diagonal."""
+    xt = torch.cat([torch.ones_like(x[..., :1]), x], dim=-1)
+    a, b = _triu(xt.shape[-1], x.device)
+    # build the weights in x's dtype: √2 rounded to float32 would spoil float64 results
+    w = torch.full(a.shape, math.sqrt(2.0), dtype=x.dtype, device=x.device)
+    w[a == b] = 1.0
+    return xt[..., a] * xt[..., b] * w
+
+
+def quadratic_full_features(x: torch.Tensor) -> torch.Tensor:
+    """Full map: 1, √2 x_i, x_i x_j over all ordered pairs (1 + D + D² entries)."""
+    outer = (x[..., :, None] * x[..., None, :]).flatten(-2)
+    return torch.cat([torch.ones_like(x[..., :1]), math.sqrt(2.0) * x, outer], dim=-1)
+
+
+def elu_features(x: torch.Tensor) -> torch.Tensor:
+    """elu(x) + 1 > 0 (Katharopoulos et al., 2020).
+
+    Written as x + 1 (x > 0), exp(x) (x ≤ 0): ``elu(x) + 1`` computes (exp(x) − 1) + 1,
+    which rounds to exactly 0 once exp(x) < ulp(1) (x < −37 in float64, −17 in float32),
+    making similarities — and possibly a denominator — vanish.
+    """
+    return torch.where(x > 0, x + 1.0, torch.exp(torch.clamp(x, max=0.0)))
+
+
+_MAPS: dict[str, Callable] = {"quadratic": quadratic_features,
+                              "quadratic_full": quadratic_full_features,
+                              "elu": elu_features}
+
+
+def feature_map(name_or_fn) -> tuple[str, Callable]:
+    """(name, function) for a feature-map name or callable."""
+    if callable(name_or_fn):
+        return getattr(name_or_fn, "__name__", "custom"), name_or_fn
+    if name_or_fn not in _MAPS:
+        raise InputError(f"unknown feature map {name_or_fn!r}; use one of {', '.join(FEATURE_MAPS)} "
+                         "or a callable")
+    return name_or_fn, _MAPS[name_or_fn]
+
+
+def quadratic_kernel(scores: torch.Tensor) -> torch.Tensor:
+    """sim = (qᵀk + 1)² from the dot products (Q5(b)(i))."""
+    return (scores + 1.0) ** 2
+
+
+# --------------------------------------------------------------------- validation
+def validate(Q, K, V, *, finite: bool = True) -> None:
+    """Raise InputError with one line for shape mismatches, N = 0 or non-finite input.
+
+    ``finite=False`` skips the finiteness scan (the fast path checks its output instead
+    and only then looks for the offending input, saving three passes over the data).
+    """
+    for name, t in (("Q", Q), ("K", K), ("V", V)):
+        if not isinstance(t, torch.Tensor):
+            raise InputError(f"{name} must be a torch.Tensor, not {type(t).__name__}")
+        if t.dim() < 2:
+            raise InputError(f"{name} must have shape (..., N, features); got {tuple(t.shape)}")
+        if not t.is_floating_point():
+            raise InputError(f"{name} must be floating point (float32/float64); got {t.dtype}")
+    if not (Q.dtype == K.dtype == V.dtype):
+        raise InputError(f"Q, K, V dtypes differ: {Q.dtype}, {K.dtype}, {V.dtype}")
+    if not (Q.shape[:-2] == K.shape[:-2] == V.shape[:-2]):
+        raise InputError(f"batch/head dimensions differ: Q {tuple(Q.shape)}, K {tuple(K.shape)}, "
+                         f"V {tuple(V.shape)}")
+    if Q.shape[-1] != K.shape[-1]:
+        raise InputError(f"Q and K widths differ: D = {Q.shape[-1]} vs {K.shape[-1]}")
+    if K.shape[-2] != V.shape[-2]:
+        raise InputError(f"K and V lengths differ: N = {K.shape[-2]} vs {V.shape[-2]}")
+    if K.shape[-2] == 0 or Q.shape[-2] == 0:
+        raise InputError("empty sequence: N = 0 (attention needs at least one key and query)")
+    if Q.shape[-1] == 0 or V.shape[-1] == 0:
+        raise InputError(f"zero-width input: D = {Q.shape[-1]}, M = {V.shape[-1]}")
+    if finite:
+        _check_finite(Q, K, V)
+
+
+def _check_finite(Q, K, V) -> None:
+    for name, t in (("Q", Q), ("K", K), ("V", V)):
+        if not _all_finite(t):
+            raise InputError(f"{name} contains NaN or infinite values")
+
+
+def _all_finite(t: torch.Tensor) -> bool:
+    # min and max propagate NaN and expose ±inf: one reduction pass instead of isfinite's four
+    lo, hi = torch.aminmax(t)
+    return bool(torch.isfinite(lo) & torch.isfinite(hi))
+
+
+def _check_features(name: str, phi: torch.Tensor, which: str, known_psd: bool) -> None:
+    if not _all_finite(phi):
+        raise InputError(f"feature map {name!r} produced NaN/inf on {which} (inputs too large?)")
+    if not known_psd:
+        mn = float(phi.min())
+        if mn < 0:
+            raise InputError(f"feature map {name!r} produced negative values on {which} "
+                             f"(min {mn:.3g}): sim could be ≤ 0 and the denominator vanish")
+
+
+def _check_den(den: torch.Tensor, inputs_check=None) -> None:
+    """Denominators must be > 0 and finite. ``inputs_check`` first blames a non-finite input."""
+    tiny = torch.finfo(den.dtype).tiny
+    lo, hi = torch.aminmax(den)
+    if not bool((lo > tiny) & torch.isfinite(hi)):   # NaN fails lo > tiny
+        if inputs_check is not None:
+            inputs_check()
+        bad = ~(den > tiny) | ~torch.isfinite(den)
+        idx = int(bad.flatten().nonzero()[0])
+        raise InputError(f"attention denominator Σ_j sim(Q_i, K_j) is {float(den.flatten()[idx]):.3g} "
+                         f"(not > 0) for query {idx}: output would be non-finite")
+
+
+# --------------------------------------------------------------------- linear attention
+def linear_attention(Q, K, V, *, feature_map_name="quadratic", causal: bool = False,
+                     chunk: int = 256, fast: bool = True, device=None) -> torch.Tensor:
+    """Kernelised attention by eq. (8), V′_i = φ(Q_i)ᵀ S / φ(Q_i)ᵀ z (Q5(b)(iii), Q5(d)).
+
+    Non-causal: S = Σ_j φ(K_j)V_jᵀ, z = Σ_j φ(K_j). Causal: the sums run over j ≤ i,
+    computed block by block (``chunk`` rows): a masked product inside the block plus
+    the prefix state of the earlier blocks. The denominator is guarded: it must be > 0
+    and finite, else InputError.
+    """
+    dev = resolve_device(device)
+    Q, K, V = (t.to(dev) if isinstance(t, torch.Tensor) else t for t in (Q, K, V))
+    validate(Q, K, V, finite=False)
+    name, fn = feature_map(feature_map_name)
+    needs_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (Q, K, V))
+    if name == "quadratic" and fast and not causal and not needs_grad:
+        # inference path; with autograd the general path below keeps φ(Q), φ(K) for backprop
+        return quadratic_linear_attention(Q, K, V, device=dev)
+    _check_finite(Q, K, V)
+    known_psd = name in ("quadratic", "quadratic_full")  # φᵀφ = (qᵀk+1)² ≥ 0
+    fq, fk = fn(Q), fn(K)
+    _check_features(name, fq, "Q", known_psd)
+    _check_features(name, fk, "K", known_psd)
+    if not causal:
+        # [S | z] = φ(K)ᵀ[V | 1] and [numerator | denominator] = φ(Q)[S | z]
+        v1 = torch.cat([V, torch.ones_like(V[..., :1])], dim=-1)
+        nd = fq @ (fk.transpose(-1, -2) @ v1)
+        num, den = nd[..., :-1], nd[..., -1]
+    else:
+        if Q.shape[-2] != K.shape[-2]:
+            raise InputError(f"causal attention needs as many queries as keys: "
+                             f"{Q.shape[-2]} vs {K.shape[-2]}")
+        n = Q.shape[-2]
+        S = fk.new_zeros(*fk.shape[:-2], fk.shape[-1], V.shape[-1])
+        z = fk.new_zeros(*fk.shape[:-2], fk.shape[-1])
+        nums, dens = [], []
+        for s in range(0, n, chunk):
+            e = min(s + chunk, n)
+            qb, kb, vb = fq[..., s:e, :], fk[..., s:e, :], V[..., s:e, :]
+            a = torch.tril(qb @ kb.transpose(-1, -2))          # sims inside the block, j ≤ i
+            nums.append(a @ vb + qb @ S)
+            dens.append(a.sum(-1) + (qb @ z.unsqueeze(-1)).squeeze(-1))
+            S = S + kb.transpose(-1, -2) @ vb
+            z = z + kb.sum(dim=-2)
+        num, den = torch.cat(nums, dim=-2), torch.cat(dens, dim=-1)
+    _check_den(den)
+    return num / den.unsqueeze(-1)
+
+
+def quadratic_linear_attention(Q, K, V, *, chunk: int | None = None,
+                               device=None) -> torch.Tensor:
+    """Fast non-causal linear attention with the compact quadratic map (see module doc).
+
+    Matmul FLOPs: 2·N·P·(M+1) for the state [S | z] = φ(K)ᵀ[V | 1] plus 2·N·P·(M+1) for
+    [numerator | denominator] = φ(Q)[S | z] — the polynomial
+    ``derivations.attention_cost.linear_cost().matmul_flops``. Inputs are checked for
+    shape up front and for finiteness through the output (a NaN/inf input always
+    reaches it; the message then names the input). The result is a transposed view of
+    an (..., M, N) buffer (call ``.contiguous()`` if a row-major copy is needed).
+    """
+    dev = resolve_device(device)
+    Q, K, V = (t.to(dev) for t in (Q, K, V))
+    validate(Q, K, V, finite=False)   # shapes; finiteness is judged on the output below
+    lead = Q.shape[:-2]
+    nq, nk, d, m = Q.shape[-2], K.shape[-2], Q.shape[-1], V.shape[-1]
+    q3, k3, v3 = (t.reshape(-1, t.shape[-2], t.shape[-1]) for t in (Q, K, V))
+    e = d + 1
+    a_idx, b_idx = _triu(e, dev)
+    P = a_idx.numel()
+    w2 = torch.where(a_idx == b_idx, 1.0, 2.0).to(Q.dtype)   # (√2)² folded into the state
+    # feature rows in upper-triangle order: block r holds x̃_r · x̃_{r..e-1}; block 0 is
+    # x̃ = (1, x) itself, so the chunk's transposed input is written straight into it
+    starts = [0]
+    for r in range(e):
+        starts.append(starts[-1] + e - r)
+    # rows whose features are built at once: bounds the extra memory at P·c elements;
+    # on the development CPU (AVX-512) 8k–16k rows were fastest for D = 16
+    c = int(chunk or 16384)
+    if c < 1:
+        raise InputError(f"chunk must be ≥ 1, got {chunk}")
+    c = min(c, max(nq, nk))
+    feat = torch.empty(P, c, dtype=Q.dtype, device=dev)
+    feat[0] = 1.0
+    v1 = torch.empty(c, m + 1, dtype=Q.dtype, device=dev)    # [V | 1] for one chunk
+    v1[:, m] = 1.0
+    part = torch.empty(P, m + 1, dtype=Q.dtype, device=dev)
+    res = torch.empty(m + 1, c, dtype=Q.dtype, device=dev)
+    # the result is written as (M, N) per head and returned as a transposed view: the
+    # division lands in its final place, no transposing copy
+    out_t = torch.empty(q3.shape[0], m, nq, dtype=Q.dtype, device=dev)
+
+    def features(X, s, n):
+        f = feat[:, :n]
+        f[1:e].copy_(X[s:s + n].T)
+        for r in range(1, e):
+            torch.mul(f[r:r + 1], f[r:e], out=f[starts[r]:starts[r + 1]])
+        return f
+
+    for h in range(q3.shape[0]):
+        state = torch.zeros(P, m + 1, dtype=Q.dtype, device=dev)   # [S | z]
+        for s in range(0, nk, c):
+            n = min(c, nk - s)
+            f = features(k3[h], s, n)
+            v1[:n, :m].copy_(v3[h, s:s + n])
+            # mm into a buffer, then add: FlopCounterMode does not count in-place addmm_
+            torch.mm(f, v1[:n], out=part)
+            state += part
+        state.mul_(w2[:, None])
+        st = state.T.contiguous()                                 # (M+1, P)
+        for s in range(0, nq, c):
+            n = min(c, nq - s)
+            r_ = res[:, :n]
+            torch.mm(st, features(q3[h], s, n), out=r_)
+            _check_den(r_[m], lambda: _check_finite(Q, K, V))
+            torch.div(r_[:m], r_[m:], out=out_t[h, :, s:s + n])
+    out = out_t.transpose(-1, -2)
+    if not _all_finite(out):
+        # NaN/inf inputs propagate to the output: name the input; else it overflowed
+        _check_finite(Q, K, V)
+        raise InputError("linear attention overflowed (non-finite output from finite inputs); "
+                         "rescale Q and K or use float64")
+    return out.reshape(*lead, nq, m)
+
+
+# --------------------------------------------------------------------- O(N²) references
+def explicit_kernel_attention(Q, K, V, *, feature_map_name="quadratic", causal: bool = False,
+                              device=None) -> torch.Tensor:
+    """Eq. (6) directly: the N × N similarity matrix, weighted average of V.
+
+    For the quadratic maps the similarity is (QKᵀ + 1)² (the kernel itself, no φ);
+    for other maps φ(Q)φ(K)ᵀ.
+    """
+    dev = resolve_device(device)
+    Q, K, V = (t.to(dev) for t in (Q, K, V))
+    validate(Q, K, V)
+    name, fn = feature_map(feature_map_name)
+    if name in ("quadratic", "quadratic_full"):
+        sim = quadratic_kernel(Q @ K.transpose(-1, -2))
+    else:
+        fq, fk = fn(Q), fn(K)
+        _check_features(name, fq, "Q", False)
+        _check_features(name, fk, "K", False)
+        sim = fq @ fk.transpose(-1, -2)
+    if causal:
+        sim = torch.tril(sim)
+    den = sim.sum(-1)
+    _check_den(den)
+    return (sim @ V) / den.unsqueeze(-1)
+
+
+def softmax_attention(Q, K, V, *, causal: bool = False, device=None) -> torch.Tensor:
+    """Eq. (5)/(7): softmax(QKᵀ/√D) V, materialising the N × N scores."""
+    dev = resolve_device(device)
+    Q, K, V = (t.to(dev) for t in (Q, K, V))
+    validate(Q, K, V)
+    scores = (Q @ K.transpose(-1, -2)) / math.sqrt(Q.shape[-1])
+    if causal:
+        n = scores.shape[-1]
+        mask = torch.ones(scores.shape[-2], n, dtype=torch.bool, device=dev).tril()
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ V

@@ -1,0 +1,225 @@
+"""Q5(a), Q5(b): kernel identity (symbolic and numeric), linear == explicit attention,
+causal == masked explicit, dtypes/devices, guarded denominators, bad input, mutations."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy as sp
+import torch
+from hypothesis import given
+
+from derivations import kernel_attention as D
+from hw7.errors import InputError
+from hw7.props import run_property
+from hw7.questions import kernel_attention as Qm
+from numerics import kernel_attention as N
+
+
+@pytest.fixture(scope="module")
+def der():
+    return D.derive()
+
+
+def test_symbolic_identity_for_general_D(der):
+    assert der.full_identity == 0
+    assert der.compact_base == 0 and der.compact_step == 0
+    assert all(a == 0 and b == 0 for a, b in der.explicit.values())
+    assert sp.expand(der.dim_full - (1 + D.D + D.D**2)) == 0
+    assert sp.expand(der.dim_compact - (D.D + 1) * (D.D + 2) / 2) == 0
+    assert der.rewritten == 0
+    assert der.counterexample["denominator"] == 0
+
+
+def test_symbolic_step_would_catch_a_wrong_map():
+    # mutation at the symbolic level: drop the √2 on the linear terms of the compact map
+    qs = list(sp.symbols("q1:4", real=True))
+    ks = list(sp.symbols("k1:4", real=True))
+
+    def wrong(x):
+        f = D.compact_features(x)
+        return [e / sp.sqrt(2) if e.has(sp.sqrt(2)) and sp.Poly(e / sp.sqrt(2), *x).total_degree() == 1
+                else e for e in f]
+    kern = (sum(a * b for a, b in zip(qs, ks)) + 1) ** 2
+    assert sp.expand(kern - sum(a * b for a, b in zip(wrong(qs), wrong(ks)))) != 0
+
+
+@pytest.mark.parametrize("d", [1, 2, 5])
+def test_numeric_features_are_the_derived_map(d):
+    g = torch.Generator().manual_seed(d)
+    x = torch.randn(d, generator=g, dtype=torch.float64)
+    sym = [float(e) for e in D.compact_features([sp.Float(float(v), 30) for v in x])]
+    assert torch.allclose(N.quadratic_features(x), torch.tensor(sym, dtype=torch.float64),
+                          rtol=0, atol=1e-14)
+    full = [float(e) for e in D.full_features([sp.Float(float(v), 30) for v in x])]
+    assert torch.allclose(N.quadratic_full_features(x), torch.tensor(full, dtype=torch.float64),
+                          rtol=0, atol=1e-14)
+    dims = _dims()
+    assert N.quadratic_features(x).numel() == int(dims[0].subs(D.D, d))
+    assert N.quadratic_full_features(x).numel() == int(dims[1].subs(D.D, d))
+
+
+def _dims():
+    der = D.derive()
+    return der.dim_compact, der.dim_full
+
+
+@given(Qm.kernel_cases())
+def test_kernel_identity_compact(case):
+    Qm.kernel_identity()(case)
+
+
+@given(Qm.kernel_cases())
+def test_kernel_identity_full(case):
+    Qm.kernel_identity(N.quadratic_full_features)(case)
+
+
+def test_mutation_no_sqrt2_refuted():
+    assert not run_property(Qm.kernel_identity(Qm.products_without_sqrt2), Qm.kernel_cases(),
+                            max_examples=30).passed
+
+
+@given(Qm.attention_cases())
+def test_linear_equals_explicit_float64(case):
+    Qm.linear_matches_explicit()(case)
+
+
+@given(Qm.attention_cases())
+def test_general_path_equals_explicit_float64(case):
+    def general(Q, K, V, **kw):
+        return N.linear_attention(Q, K, V, fast=False, **kw)
+    Qm.linear_matches_explicit(general)(case)
+
+
+@given(Qm.attention_cases())
+def test_linear_equals_explicit_float32(case):
+    # float32: relative round-off of sums of N ≤ 40 positive terms, a few ulp each
+    Qm.linear_matches_explicit(rtol=2e-5, dtype=torch.float32)(case)
+
+
+def test_mutation_causal_ignored_refuted():
+    assert not run_property(Qm.linear_matches_explicit(Qm.causal_ignored), Qm.attention_cases(),
+                            max_examples=40).passed
+
+
+def test_mutation_unnormalised_refuted():
+    def unnormalised(Q, K, V, *, feature_map_name, causal, chunk):
+        out = N.linear_attention(Q, K, V, feature_map_name=feature_map_name, causal=causal,
+                                 chunk=chunk)
+        return out * Q.shape[-2]      # forgot to divide by Σ sim (up to the mean)
+    assert not run_property(Qm.linear_matches_explicit(unnormalised), Qm.attention_cases(),
+                            max_examples=40).passed
+
+
+def test_causal_equals_masked_softmax_style_reference():
+    Q, K, V = Qm.make_qkv(3, 1, 2, 33, 4, 3)
+    lin = N.linear_attention(Q, K, V, causal=True, chunk=5)
+    sim = (Q @ K.transpose(-1, -2) + 1) ** 2
+    mask = torch.ones(33, 33, dtype=torch.bool).tril()
+    sim = sim.masked_fill(~mask, 0.0)
+    ref = (sim @ V) / sim.sum(-1, keepdim=True)
+    assert torch.allclose(lin, ref, rtol=1e-12, atol=1e-12)
+    # first row attends only to itself
+    assert torch.allclose(lin[..., 0, :], V[..., 0, :], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("fmap", N.FEATURE_MAPS)
+@pytest.mark.parametrize("causal", [False, True])
+def test_devices(device, fmap, causal):
+    Q, K, V = Qm.make_qkv(1, 2, 2, 50, 6, 4)
+    got = N.linear_attention(Q, K, V, feature_map_name=fmap, causal=causal, device=device)
+    ref = N.explicit_kernel_attention(Q, K, V, feature_map_name=fmap, causal=causal)
+    assert got.device.type == torch.device(device).type
+    assert torch.allclose(got.cpu(), ref, rtol=1e-10, atol=1e-12)
+
+
+def test_autograd_path_matches_and_has_gradients():
+    Q, K, V = (t.requires_grad_(True) for t in Qm.make_qkv(2, 1, 1, 20, 3, 2))
+    out = N.linear_attention(Q, K, V)
+    out.sum().backward()
+    assert Q.grad is not None and torch.isfinite(Q.grad).all() and Q.grad.abs().sum() > 0
+    assert torch.autograd.gradcheck(lambda q, k, v: N.linear_attention(q, k, v),
+                                    tuple(t.detach()[..., :6, :].clone().requires_grad_(True)
+                                          for t in (Q, K, V)))
+
+
+@pytest.mark.parametrize("kind, msg", [
+    ("shape_d", "widths differ"), ("shape_n", "lengths differ"), ("batch", "dimensions differ"),
+    ("empty", "N = 0"), ("nan", "NaN"), ("inf", "infinite"), ("mixed", "dtypes differ"),
+    ("neg_map", "negative values"), ("int", "floating point"),
+])
+def test_bad_input_one_line(kind, msg):
+    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    kw = {}
+    if kind == "shape_d":
+        K = K[..., :2]
+    elif kind == "shape_n":
+        V = V[..., :5, :]
+    elif kind == "batch":
+        V = V.expand(2, 1, 8, 2)
+    elif kind == "empty":
+        Q, K, V = Q[..., :0, :], K[..., :0, :], V[..., :0, :]
+    elif kind == "nan":
+        Q = Q.clone()
+        Q[0, 0, 3, 1] = float("nan")
+    elif kind == "inf":
+        V = V.clone()
+        V[0, 0, 0, 0] = float("inf")
+    elif kind == "mixed":
+        V = V.float()
+    elif kind == "int":
+        Q = Q.long()
+    elif kind == "neg_map":
+        kw["feature_map_name"] = lambda x: x
+    with pytest.raises(InputError) as exc:
+        N.linear_attention(Q, K, V, **kw)
+    assert msg in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_vanishing_denominator_is_an_error_not_nan():
+    # (qᵀk + 1)² = 0 for every key when qᵀk = −1: the kernel's only zero
+    Q = torch.tensor([[[1.0, 0.0]]], dtype=torch.float64)
+    K = torch.tensor([[[-1.0, 0.0], [-1.0, 5.0]]], dtype=torch.float64)
+    V = torch.tensor([[[1.0], [2.0]]], dtype=torch.float64)
+    for fast in (True, False):
+        with pytest.raises(InputError, match="denominator"):
+            N.linear_attention(Q, K, V, fast=fast)
+    with pytest.raises(InputError, match="denominator"):
+        N.explicit_kernel_attention(Q, K, V)
+
+
+def test_overflow_to_inf_is_caught():
+    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2, dtype=torch.float32)
+    with pytest.raises(InputError):
+        N.linear_attention(Q * 1e12, K * 1e12, V)
+
+
+def test_unknown_map_and_bad_chunk():
+    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    with pytest.raises(InputError, match="unknown feature map"):
+        N.linear_attention(Q, K, V, feature_map_name="cubic")
+    with pytest.raises(InputError, match="chunk"):
+        N.quadratic_linear_attention(Q, K, V, chunk=-3)
+
+
+def test_elu_map_is_positive():
+    x = torch.linspace(-50, 50, 1001, dtype=torch.float64)
+    assert (N.elu_features(x) > 0).all()
+    assert math.isclose(float(N.elu_features(torch.tensor(0.0))), 1.0)
+
+
+def test_elu_map_equals_elu_plus_one_where_that_is_accurate():
+    x = torch.linspace(-10, 10, 2001, dtype=torch.float64)
+    assert torch.allclose(N.elu_features(x), torch.nn.functional.elu(x) + 1, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("where", ["Q", "K", "V"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("fast", [True, False])
+def test_non_finite_anywhere_names_the_input(where, value, fast):
+    t = dict(zip("QKV", Qm.make_qkv(5, 1, 2, 30, 4, 3, dtype=torch.float32)))
+    t[where] = t[where].clone()
+    t[where][0, 1, 17, 2] = value
+    with pytest.raises(InputError, match=f"^{where} contains NaN or infinite values$"):
+        N.linear_attention(t["Q"], t["K"], t["V"], fast=fast)
