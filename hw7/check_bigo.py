@@ -1,0 +1,126 @@
+"""``hw7 check`` for complexity answers (issue 7): Θ-equivalence in several variables.
+
+Variables are positive and grow independently. max(a, b) ≍ a + b; the answer is
+expanded into monomials, and each monomial of one side must lie in the
+down-closed convex hull of the other side's exponent vectors (an exact rational
+LP with SymPy's simplex). The counterexample is a direction of growth
+("N → ∞ with D, M fixed") along which the two grow at different rates.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+from hw7.answer_check import Unjudgeable, Verdict
+
+
+def _monomials(expr, variables):
+    """Exponent vectors (Fractions) of the positive-coefficient monomials of ``expr``."""
+    import sympy
+
+    expr = expr.replace(lambda e: isinstance(e, sympy.Max), lambda e: sympy.Add(*e.args))
+    if expr.has(sympy.Min):
+        raise Unjudgeable("min(...) is not supported in a complexity answer")
+    expr = sympy.expand(expr)
+    pos, neg = [], []
+    for term in sympy.Add.make_args(expr):
+        coeff, rest = term.as_coeff_Mul()
+        if not coeff.is_Number or coeff == 0:
+            raise Unjudgeable(f"cannot read the term {sympy.sstr(term)} as a monomial")
+        vec = [Fraction(0)] * len(variables)
+        for base, e in rest.as_powers_dict().items():
+            if base == 1:
+                continue
+            if base not in variables or not e.is_Rational:
+                raise Unjudgeable("only sums of products of powers of "
+                                  f"{', '.join(v.name for v in variables)} can be compared "
+                                  f"(the term {sympy.sstr(term)} is not one)")
+            vec[variables.index(base)] += Fraction(int(e.p), int(e.q))
+        (pos if coeff > 0 else neg).append(tuple(vec))
+    if not pos:
+        raise Unjudgeable("a complexity must be a positive quantity")
+    for v in neg:
+        if not any(all(p_i >= v_i for p_i, v_i in zip(p, v)) and p != v for p in pos):
+            raise Unjudgeable("a negative term that is not dominated by a positive one")
+    return sorted(set(pos))
+
+
+def escape_direction(a, hull):
+    """A direction t ≥ 0 (0 ≤ t ≤ 1) along which the monomial a outgrows every monomial of hull.
+
+    a lies in the down-closed convex hull of ``hull`` (so x^a = O(sum of hull)) iff
+    max over t of (<a,t> - max_i <h_i,t>) is 0: an exact rational LP.
+    """
+    import sympy
+    from sympy.solvers.simplex import lpmax
+
+    n = len(a)
+    t = sympy.symbols(f"t0:{n}")
+    s = sympy.Symbol("s")
+    obj = sum(sympy.Rational(x) * ti for x, ti in zip(a, t)) - s
+    cons = [sum(sympy.Rational(x) * ti for x, ti in zip(h, t)) - s <= 0 for h in hull]
+    cons += [ti >= 0 for ti in t] + [ti <= 1 for ti in t]
+    best, where = lpmax(obj, cons)
+    if best <= 0:
+        return None
+    return tuple(Fraction(str(where.get(ti, 0))) for ti in t)
+
+
+def _growth(mons, t) -> Fraction:
+    return max(sum(x * ti for x, ti in zip(m, t)) for m in mons)
+
+
+def _simple_directions(n):
+    cands = [c for c in itertools.product((0, 1, 2), repeat=n) if any(c)]
+    cands.sort(key=lambda c: (sum(1 for x in c if x), max(c), c))
+    return [tuple(Fraction(x) for x in c) for c in cands]
+
+
+def judge_bigo(qid, entry, pa, pr) -> Verdict:
+    import sympy
+
+    from hw7.safe_parse import symbol
+
+    data = entry.get("data") or {}
+    names = list(data.get("bigo_vars") or entry.get("symbols") or [])
+    subs = {}
+    for a, b in (data.get("assume") or {}).items():
+        subs[symbol(a)] = symbol(b)
+    variables = [symbol(n) for n in names if symbol(n) not in subs]
+    ans, ref = pa.value.xreplace(subs), pr.value.xreplace(subs)
+    text = sympy.sstr(pa.value)
+    shown = f"O({text})"
+    A, R = _monomials(ans, variables), _monomials(ref, variables)
+    # a simple direction (e.g. N -> infinity, the rest fixed) where the growth rates differ
+    simple = next((d for d in _simple_directions(len(variables)) if _growth(A, d) != _growth(R, d)),
+                  None)
+    bad = (None, simple) if simple is not None else None
+    for side, mons, other in (("yours", A, R), ("expected", R, A)):
+        if bad:
+            break
+        for m in mons:
+            if any(all(x <= y for x, y in zip(m, o)) for o in other):
+                continue  # dominated term by term: no LP needed
+            t = escape_direction(m, other)
+            if t is not None:
+                bad = (side, t)
+                break
+        if bad:
+            break
+    assumed = "".join(f" (taking {a} ≈ {b})" for a, b in (data.get("assume") or {}).items())
+    if bad is None:
+        return Verdict(qid, "correct", f"{shown} is the same complexity as the derived answer"
+                       f"{assumed}", "dominant terms", parsed=shown)
+    t = bad[1]
+    moving = [f"{v.name} = x" + ("" if ti == 1 else f"^{ti}") for v, ti in zip(variables, t) if ti]
+    fixed = [v.name for v, ti in zip(variables, t) if not ti]
+    ga, gr = _growth(A, t), _growth(R, t)
+    how = ", ".join(moving) + (f" and {', '.join(fixed)} fixed" if fixed else "")
+    faster = "faster" if ga > gr else "slower"
+    ce = {"direction": {v.name: str(ti) for v, ti in zip(variables, t)},
+          "yours_growth": str(ga), "expected_growth": str(gr),
+          "text": f"as x → ∞ with {how}, yours grows like x^{ga} but the derived answer like x^{gr}"}
+    return Verdict(qid, "refuted", f"{shown} is not the derived complexity{assumed}",
+                   "dominant terms", counterexample=ce, hint=f"your answer grows {faster}",
+                   parsed=shown)
