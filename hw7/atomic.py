@@ -9,6 +9,18 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    # mkstemp/mkdtemp create 0600/0700 entries; published files should get the
+    # permissions an ordinary open()/mkdir() would give them under the user's umask.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publishable(path: str | os.PathLike, directory: bool = False) -> None:
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same folder, then rename."""
     path = Path(path)
@@ -17,6 +29,7 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        _publishable(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -31,6 +44,7 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        _publishable(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -49,6 +63,7 @@ def atomic_directory(target: str | os.PathLike):
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    _publishable(stage, directory=True)
     try:
         yield stage
     except BaseException:
