@@ -44,7 +44,7 @@ SEARCH_EXAMPLES = 150        # Hypothesis examples in a counterexample search
 HINT_SECONDS = 1.0           # a hint is dropped rather than delay the verdict
 REL_TOL = 1e-12              # exact inputs, 30-digit evaluation: differences above this are real
 CHECK_FIELDS = ("qid", "title", "question", "check_kind", "expr", "symbols", "options", "choices")
-DATA_FIELDS = ("shapes", "bigo_vars", "assume", "domain")
+DATA_FIELDS = ("shapes", "bigo_vars", "assume", "domain", "regime")
 _DOMAIN_OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
                ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 

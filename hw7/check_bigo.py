@@ -1,6 +1,8 @@
 """``hw7 check`` for complexity answers (issue 7): Θ-equivalence in several variables.
 
-Variables are positive and grow independently. max(a, b) ≍ a + b; the answer is
+Variables are positive and grow independently, unless the question states a regime
+(``data["regime"] = [["D", "<=", "N"]]``: D grows no faster than N, e.g. linear attention
+is used when the sequence is longer than the head width). max(a, b) ≍ a + b; the answer is
 expanded into monomials, and each monomial of one side must lie in the
 down-closed convex hull of the other side's exponent vectors (an exact rational
 LP with SymPy's simplex). The counterexample is a direction of growth
@@ -13,6 +15,7 @@ import itertools
 from fractions import Fraction
 
 from hw7.answer_check import Unjudgeable, Verdict
+from hw7.errors import UsageError
 
 
 def _monomials(expr, variables):
@@ -46,11 +49,12 @@ def _monomials(expr, variables):
     return sorted(set(pos))
 
 
-def escape_direction(a, hull):
+def escape_direction(a, hull, regime=()):
     """A direction t ≥ 0 (0 ≤ t ≤ 1) along which the monomial a outgrows every monomial of hull.
 
     a lies in the down-closed convex hull of ``hull`` (so x^a = O(sum of hull)) iff
-    max over t of (<a,t> - max_i <h_i,t>) is 0: an exact rational LP.
+    max over t of (<a,t> - max_i <h_i,t>) is 0: an exact rational LP. ``regime`` holds
+    index pairs (i, j) meaning variable i grows no faster than variable j (t_i ≤ t_j).
     """
     import sympy
     from sympy.solvers.simplex import lpmax
@@ -61,6 +65,7 @@ def escape_direction(a, hull):
     obj = sum(sympy.Rational(x) * ti for x, ti in zip(a, t)) - s
     cons = [sum(sympy.Rational(x) * ti for x, ti in zip(h, t)) - s <= 0 for h in hull]
     cons += [ti >= 0 for ti in t] + [ti <= 1 for ti in t]
+    cons += [t[i] - t[j] <= 0 for i, j in regime]
     best, where = lpmax(obj, cons)
     if best <= 0:
         return None
@@ -71,10 +76,24 @@ def _growth(mons, t) -> Fraction:
     return max(sum(x * ti for x, ti in zip(m, t)) for m in mons)
 
 
-def _simple_directions(n):
-    cands = [c for c in itertools.product((0, 1, 2), repeat=n) if any(c)]
+def _simple_directions(n, regime=()):
+    cands = [c for c in itertools.product((0, 1, 2), repeat=n)
+             if any(c) and all(c[i] <= c[j] for i, j in regime)]
     cands.sort(key=lambda c: (sum(1 for x in c if x), max(c), c))
     return [tuple(Fraction(x) for x in c) for c in cands]
+
+
+def _regime(data, variables) -> list[tuple[int, int]]:
+    """``data["regime"]``: [[a, "<=", b], ...] -> index pairs into ``variables``."""
+    names = [v.name for v in variables]
+    out = []
+    for cond in data.get("regime") or []:
+        if (len(cond) != 3 or cond[1] != "<=" or cond[0] not in names
+                or cond[2] not in names):
+            raise UsageError(f"the regime of this question could not be read: {cond!r} "
+                             "(want [var, '<=', var])")
+        out.append((names.index(cond[0]), names.index(cond[2])))
+    return out
 
 
 def judge_bigo(qid, entry, pa, pr) -> Verdict:
@@ -88,12 +107,13 @@ def judge_bigo(qid, entry, pa, pr) -> Verdict:
     for a, b in (data.get("assume") or {}).items():
         subs[symbol(a)] = symbol(b)
     variables = [symbol(n) for n in names if symbol(n) not in subs]
+    regime = _regime(data, variables)
     ans, ref = pa.value.xreplace(subs), pr.value.xreplace(subs)
     text = sympy.sstr(pa.value)
     shown = f"O({text})"
     A, R = _monomials(ans, variables), _monomials(ref, variables)
     # a simple direction (e.g. N -> infinity, the rest fixed) where the growth rates differ
-    simple = next((d for d in _simple_directions(len(variables)) if _growth(A, d) != _growth(R, d)),
+    simple = next((d for d in _simple_directions(len(variables), regime) if _growth(A, d) != _growth(R, d)),
                   None)
     bad = (None, simple) if simple is not None else None
     for side, mons, other in (("yours", A, R), ("expected", R, A)):
@@ -102,13 +122,14 @@ def judge_bigo(qid, entry, pa, pr) -> Verdict:
         for m in mons:
             if any(all(x <= y for x, y in zip(m, o)) for o in other):
                 continue  # dominated term by term: no LP needed
-            t = escape_direction(m, other)
+            t = escape_direction(m, other, regime)
             if t is not None:
                 bad = (side, t)
                 break
         if bad:
             break
     assumed = "".join(f" (taking {a} ≈ {b})" for a, b in (data.get("assume") or {}).items())
+    assumed += "".join(f" (for {variables[i].name} ≤ {variables[j].name})" for i, j in regime)
     if bad is None:
         return Verdict(qid, "correct", f"{shown} is the same complexity as the derived answer"
                        f"{assumed}", "dominant terms", parsed=shown)

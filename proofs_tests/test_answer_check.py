@@ -49,7 +49,7 @@ def entry(qid, kind, obj=None, symbols=(), **extra):
     if obj is not None:
         e["expr"] = sp.sstr(obj)
     for k, v in extra.items():
-        (e["data"] if k in ("shapes", "bigo_vars", "assume", "domain") else e).__setitem__(k, v)
+        (e["data"] if k in ac.DATA_FIELDS else e).__setitem__(k, v)
     return e
 
 
@@ -574,3 +574,23 @@ def test_hw7_list_marks_the_checkable_ids(registered):
     assert r.returncode == 0, r.stderr
     marked = {ln.split()[0] for ln in r.stdout.splitlines() if ln.rstrip().endswith("[check]")}
     assert marked == {q for q, e in registered.items() if ac.checkable(e)}
+
+
+def test_a_stated_regime_restricts_the_growth_directions():
+    """Q5(d) space: O(N·D² + D³) (M ≈ D) is O(N·D²) once D ≤ N — the regime where linear
+    attention is used — but not when D may outgrow N; the regime never excuses a wrong answer."""
+    ref = N * D**2 + D**3
+    free = entry("x", "bigo", ref, ["N", "D"], bigo_vars=["N", "D"])
+    long_seq = entry("x", "bigo", ref, ["N", "D"], bigo_vars=["N", "D"],
+                     regime=[["D", "<=", "N"]])
+    assert ac.judge(free, "N*D**2").status == "refuted"
+    v = ac.judge(long_seq, "N*D**2")
+    assert v.status == "correct" and "for D ≤ N" in v.message, v.line()
+    assert ac.judge(long_seq, "N*D**2 + D**3").status == "correct"
+    v = ac.judge(long_seq, "N*D")
+    assert v.status == "refuted"
+    t = v.counterexample["direction"]
+    assert sp.Rational(t["D"]) <= sp.Rational(t["N"])  # the counterexample respects the regime
+    assert ac.judge(long_seq, "N**2*D").status == "refuted"
+    bad = entry("x", "bigo", ref, ["N", "D"], bigo_vars=["N", "D"], regime=[["D", "<", "Q"]])
+    assert ac.judge(bad, "N*D**2").status == "unjudged"
