@@ -8,7 +8,8 @@ L_λ(W1, W2) = ‖X − W2W1X‖²_F + λ‖W1‖²_F + λ‖W2‖²_F (primary 
   direction averaged over a partition into minibatches is parallel to ∇L_λ;
 * training "the way Q2(a) says": two bias-free ``nn.Linear`` layers, ``nn.MSELoss``,
   ``torch.optim.SGD`` with the derived ``weight_decay``, one sample at a time or in
-  minibatches, on any device.
+  minibatches (i.i.d. batches or epoch reshuffling), with an optional 1/t step-size
+  tail to get below the constant-step noise floor, on any device.
 """
 
 from __future__ import annotations
@@ -187,6 +188,35 @@ def sgd_direction_parallel_residual(X, W1, W2, lam, wd: float, batch_size: int,
     return res, c
 
 
+def hessian_spectrum(X, W1, W2, lam, device=None) -> np.ndarray:
+    """Eigenvalues (ascending) of the Hessian of L_λ at (W1, W2), float64 autograd.
+
+    At the closed-form minimiser with λ < σ_k the k(k−1)/2 directions of the orbit
+    (W2 O, Oᵀ W1) are flat (eigenvalue 0); the smallest non-zero eigenvalue h_min sets
+    the slowest contraction of SGD, lr_t·h_min per step on L_λ, and the largest h_max
+    the stability bound of a full-batch step.
+    """
+    import torch
+
+    X = as_data(X)
+    W1, W2 = check_weights(X, W1, W2)
+    lam = check_lam(lam)
+    dev = resolve_device(device)
+    Xt = torch.as_tensor(X, dtype=torch.float64, device=dev)
+    k, m = W1.shape
+
+    def f(w):
+        A = w[:k * m].reshape(k, m)
+        B = w[k * m:].reshape(m, k)
+        R = Xt - B @ (A @ Xt)
+        return (R * R).sum() + lam * (A * A).sum() + lam * (B * B).sum()
+
+    w = torch.as_tensor(np.concatenate([W1.ravel(), W2.ravel()]), dtype=torch.float64,
+                        device=dev)
+    H = torch.autograd.functional.hessian(f, w)
+    return torch.linalg.eigvalsh((H + H.T) / 2).cpu().numpy()
+
+
 def _model(m: int, k: int, dev):
     import torch
 
@@ -207,21 +237,39 @@ class TrainResult:
     lr: float
     batch_size: int
     seed: int
+    sampling: str = "iid"    # "iid": a fresh uniform batch every step; "epoch": reshuffle
+    schedule: str = ""       # the learning-rate schedule, in words
 
 
 def train_sgd(X, k, lam, *, batch_size: int = 1, lr_scale: float = 0.1,
               steps: int = 10_000, seed: int = 0, device=None, eval_every: int | None = None,
               target_gap: float | None = None, L_star: float | None = None,
               decay_after: int | None = None, init_scale: float = 0.1,
-              weight_decay_override: float | None = None, progress=None) -> TrainResult:
+              weight_decay_override: float | None = None, progress=None,
+              sampling: str = "iid") -> TrainResult:
     """Train eq. (3) as Q2(a) prescribes and return the weights and the loss history.
 
     lr = lr_scale · m·n / σ1: SGD on nn.MSELoss takes steps of lr/(m n) on L_λ (the
     derived map), whose curvature scales with σ1 (top eigenvalue of XXᵀ), so
-    ``lr_scale`` is dimensionless. After ``decay_after`` steps the rate decays as
-    1/t (needed to beat the minibatch noise floor). Stops early once the relative gap
-    (L_λ − L_star)/L_star ≤ ``target_gap``. ``weight_decay_override`` replaces the
-    derived weight_decay (only to show that a wrong one misses the optimum).
+    ``lr_scale`` is dimensionless (full batch is stable for lr_scale < 2σ1/h_max,
+    h_max the top Hessian eigenvalue of L_λ at the optimum).
+
+    Schedule (``torch.optim.lr_scheduler.LambdaLR``): lr_t = lr · min(1, t0/t) with
+    t0 = ``decay_after`` (constant lr when None). With a constant lr, minibatch SGD
+    stalls at a noise floor: for ``sampling="iid"`` the relative loss gap it hovers
+    at is proportional to lr_scale/B. The 1/t tail lowers that floor as
+    ≈ lr_scale·t0/t, so t0 must be *small*: lr_scale·t0 only needs to be of order
+    σ1/h_min (h_min the smallest non-zero curvature of L_λ); a large t0 multiplies
+    the number of steps needed for a given gap.
+
+    sampling: "iid" draws a fresh uniformly random batch (B distinct columns) every
+    step; "epoch" reshuffles the n columns once per epoch and walks through them
+    (``DataLoader(shuffle=True, drop_last=True)``). Either way every step's batch is
+    marginally uniform, so the derived weight_decay applies unchanged.
+
+    Stops early once the relative gap (L_λ − L_star)/L_star ≤ ``target_gap``, evaluated
+    every ``eval_every`` steps (default: once per epoch). ``weight_decay_override``
+    replaces the derived weight_decay (only to show that a wrong one misses the optimum).
     """
     import torch
 
@@ -231,6 +279,10 @@ def train_sgd(X, k, lam, *, batch_size: int = 1, lr_scale: float = 0.1,
     lam = check_lam(lam)
     if not (1 <= batch_size <= n):
         raise InputError(f"batch_size must be in [1, n={n}], got {batch_size}")
+    if sampling not in ("iid", "epoch"):
+        raise InputError(f"sampling must be 'iid' or 'epoch', got {sampling!r}")
+    if decay_after is not None and decay_after < 1:
+        raise InputError(f"decay_after must be ≥ 1 (or None), got {decay_after}")
     dev = resolve_device(device)
     wd = weight_decay(lam, m, n) if weight_decay_override is None else weight_decay_override
     s1 = float(np.linalg.eigvalsh(X @ X.T)[-1])
@@ -245,9 +297,13 @@ def train_sgd(X, k, lam, *, batch_size: int = 1, lr_scale: float = 0.1,
             p.copy_(init_scale * torch.randn(p.shape, generator=g, dtype=torch.float64))
     opt = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=wd)
     sched = None
+    schedule = f"constant lr = {lr:.6g} (lr_scale {lr_scale:g})"
     if decay_after is not None:
+        # LambdaLR's t counts completed steps: step t + 1 uses lr · min(1, t0/(t + 1))
         sched = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda t: 1.0 if t < decay_after else decay_after / (t + 1))
+        schedule = (f"lr_t = {lr:.6g}·min(1, {decay_after}/t) (lr_scale {lr_scale:g}, "
+                    f"1/t decay after step {decay_after})")
     mse = torch.nn.MSELoss()
     data = torch.as_tensor(X.T.copy(), dtype=torch.float64, device=dev)
     Xt = torch.as_tensor(X, dtype=torch.float64, device=dev)
@@ -264,9 +320,15 @@ def train_sgd(X, k, lam, *, batch_size: int = 1, lr_scale: float = 0.1,
     t0 = time.perf_counter()
     it = range(1, steps + 1) if progress is None else progress(range(1, steps + 1))
     step = 0
+    perm, pos = None, n
     for step in it:
         if batch_size == n:
             xb = data
+        elif sampling == "epoch":
+            if pos + batch_size > n:
+                perm, pos = torch.randperm(n, generator=g).to(dev), 0
+            xb = data[perm[pos:pos + batch_size]]
+            pos += batch_size
         else:
             idx = torch.randperm(n, generator=g)[:batch_size].to(dev)
             xb = data[idx]
@@ -287,4 +349,4 @@ def train_sgd(X, k, lam, *, batch_size: int = 1, lr_scale: float = 0.1,
     secs = time.perf_counter() - t0
     return TrainResult(model[0].weight.detach().cpu().numpy().copy(),
                        model[1].weight.detach().cpu().numpy().copy(), step, hist, reached,
-                       secs, wd, lr, batch_size, seed)
+                       secs, wd, lr, batch_size, seed, sampling, schedule)

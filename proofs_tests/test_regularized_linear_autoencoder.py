@@ -165,6 +165,60 @@ def test_training_reaches_closed_form(device):
     assert rb.reached_at is not None
 
 
+@given(cases)
+@settings(max_examples=10)
+def test_hessian_flat_directions_are_the_orbit(case):
+    """At the minimiser with 0 < λ < σ_k the Hessian is PSD with exactly k(k−1)/2 zero
+    eigenvalues (the orbit W2O, OᵀW1). Mutation: at λ = 0 the same count fails, the
+    flat set being the whole GL(k) orbit (k² directions)."""
+    m, k, n, ratio, seed = case
+    X = _data(m, n, seed)
+    s = np.linalg.eigvalsh(X @ X.T)[::-1]
+    tol = 1e-9
+
+    def flat(lam):
+        cf = num.closed_form(X, k, lam)
+        h = num.hessian_spectrum(X, cf.W1, cf.W2, lam) / s[0]
+        assert h.min() > -tol
+        return int(np.sum(np.abs(h) < tol))
+
+    assert flat(min(max(ratio, 0.05), 0.9) * s[k - 1]) == k * (k - 1) // 2
+    assert flat(0.0) == k * k != k * (k - 1) // 2
+
+
+@pytest.mark.parametrize("sampling", ["iid", "epoch"])
+def test_one_sample_sgd_reaches_1e3(device, sampling):
+    """B = 1 with lr·min(1, t0/t), t0 = ⌈σ1/(h_min·lr_scale)⌉, reaches a 1e-3 gap;
+    the same budget at a constant step stays above it (the noise floor)."""
+    n = 60
+    X = lnum.make_data(6, n, n * np.array([4.0, 2.5, 1.5, 1.0, 0.6, 0.4]), seed=0)
+    lam = 0.3 * 1.5 * n
+    cf = num.closed_form(X, 3, lam)
+    s1 = np.linalg.eigvalsh(X @ X.T)[-1]
+    h = num.hessian_spectrum(X, cf.W1, cf.W2, lam, device=device) / s1
+    lrs = 0.03
+    t0 = int(np.ceil(1 / (h[h > 1e-9].min() * lrs)))
+    r = num.train_sgd(X, 3, lam, batch_size=1, lr_scale=lrs, steps=60_000, seed=0,
+                      device=device, target_gap=1e-3, L_star=cf.loss, decay_after=t0,
+                      sampling=sampling)
+    assert r.reached_at is not None and str(t0) in r.schedule
+    gap = (num.loss(X, r.W1, r.W2, lam) - cf.loss) / cf.loss
+    assert 0 <= gap <= 1e-3
+    if sampling == "iid":
+        c = num.train_sgd(X, 3, lam, batch_size=1, lr_scale=lrs, steps=r.reached_at,
+                          seed=0, device=device, eval_every=n)
+        tail = [v / cf.loss - 1 for _, v in c.history[len(c.history) // 2:]]
+        assert min(tail) > 1e-3
+
+
+def test_bad_sampling():
+    X = _data(4, 8, 0)
+    with pytest.raises(InputError, match="sampling"):
+        num.train_sgd(X, 2, 1.0, sampling="bootstrap")
+    with pytest.raises(InputError, match="decay_after"):
+        num.train_sgd(X, 2, 1.0, decay_after=0)
+
+
 @pytest.mark.parametrize("lam,msg", [(-1.0, "≥ 0"), (float("nan"), "finite"), ("x", "number")])
 def test_bad_lambda(lam, msg):
     X = _data(4, 8, 0)
