@@ -274,29 +274,26 @@ class Trained:
     losses: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
-    def encode(self, x: np.ndarray, batch: int = 4096) -> np.ndarray:
+    def _batched(self, fn, x: np.ndarray, batch: int) -> np.ndarray:
+        """fn(centred batch) over x in batches, eval mode, no autograd; numpy out."""
         dev = self.mean.device
         out = []
         self.model.eval()
         with torch.no_grad():
             for i in range(0, len(x), batch):
                 xb = torch.as_tensor(x[i:i + batch], dtype=self.mean.dtype, device=dev) - self.mean
-                out.append(self.model.encode(xb).cpu().numpy())
-        return np.concatenate(out).astype(np.float64)
+                out.append(fn(xb).cpu().numpy())
+        return np.concatenate(out)
+
+    def encode(self, x: np.ndarray, batch: int = 4096) -> np.ndarray:
+        return self._batched(self.model.encode, x, batch).astype(np.float64)
 
     def _output(self, raw: torch.Tensor) -> torch.Tensor:
         # bce: the decoder emits logits of the pixel values; mse: centred pixel values
         return torch.sigmoid(raw) if self.config.loss == "bce" else raw + self.mean
 
     def reconstruct(self, x: np.ndarray, batch: int = 4096) -> np.ndarray:
-        dev = self.mean.device
-        out = []
-        self.model.eval()
-        with torch.no_grad():
-            for i in range(0, len(x), batch):
-                xb = torch.as_tensor(x[i:i + batch], dtype=self.mean.dtype, device=dev) - self.mean
-                out.append(self._output(self.model(xb)).cpu().numpy())
-        return np.concatenate(out)
+        return self._batched(lambda xb: self._output(self.model(xb)), x, batch)
 
 
 def seeded_generator(seed: int, device) -> torch.Generator:
