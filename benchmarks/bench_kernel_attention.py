@@ -5,11 +5,13 @@
 
 One run, float32, non-causal, one head, seeded inputs of shape (1, 1, N, D). Prints:
 
-* wall time of ``numerics.kernel_attention.linear_attention`` (its fast path) and of
+* wall time (best of the repeats, and the median) of
+  ``numerics.kernel_attention.linear_attention`` (its fast path) and of
   ``torch.nn.functional.scaled_dot_product_attention`` on the same inputs, in two
-  layouts: (1, 1, N, D) — which PyTorch's CPU backend serves with its fused flash
-  kernel — and (N, D), which falls to the unfused math path (materialises N × N);
-  the speed-up over each;
+  layouts: (1, 1, N, D) — the normal call, which PyTorch's CPU backend serves with its
+  fused flash kernel — and (N, D), which falls to the unfused math path (materialises
+  N × N); the speed-up over each. All timings use the same thread count (torch's
+  default unless --threads) under ``torch.inference_mode``;
 * the symbolic FLOP count (``derivations.attention_cost.linear_cost().flops`` at N, D,
   M), the matmul FLOPs FlopCounterMode counts (must equal the symbolic matmul
   polynomial), the plain 2048 × 2048 torch.matmul FLOP rate measured in the same run,
@@ -20,9 +22,14 @@ One run, float32, non-causal, one head, seeded inputs of shape (1, 1, N, D). Pri
 
 Targets (issue 4): ≥ 150× faster than scaled_dot_product_attention, efficiency ≥ 25%,
 linear peak-memory exponent ≈ 1 (softmax ≈ 2). Exit status 1 when a target is missed;
-the table is printed either way. The 150× target is checked against the slower SDPA
-layout *and* reported against the fused one, since which one PyTorch picks depends on
-the input rank.
+the table is printed either way.
+
+Which SDPA call the 150× refers to: the issue calibrates it with "a straightforward
+implementation that materialises φ reaches about 75× here". The script times that
+straightforward implementation in the same run; on this machine it is ~80× faster than
+SDPA on the (N, D) inputs and ~8× faster than the fused (1, 1, N, D) call, so the issue's
+figure is the (N, D) call and the target is judged there. The speed-up over the fused
+kernel — the stronger baseline — is printed beside it and is far smaller; read both.
 """
 
 from __future__ import annotations
@@ -78,12 +85,18 @@ def main() -> int:
     print(f"N = {args.n}, D = {args.d}, M = {args.m}, float32, non-causal, quadratic kernel, "
           f"compact map P = {int(der.compact_dim(args.d))}")
     print()
-    print(f"{'':38}{'seconds':>12}{'linear is':>14}")
-    print(f"{'linear attention (eq. 8)':38}{b['linear_s']:12.5f}")
-    print(f"{'SDPA, (1,1,N,D) layout (fused flash)':38}{b['sdpa_4d_s']:12.5f}"
-          f"{b['speedup_vs_sdpa_4d']:13.1f}×")
-    print(f"{'SDPA, (N,D) layout (unfused math)':38}{b['sdpa_2d_s']:12.5f}"
-          f"{b['speedup_vs_sdpa_2d']:13.1f}×")
+    r = b["repeats"]
+    print(f"{'':38}{'best s':>10}{'median s':>10}{'runs':>6}{'linear is':>12}")
+    print(f"{'linear attention (eq. 8)':38}{b['linear_s']:10.5f}{b['linear_median_s']:10.5f}"
+          f"{r['linear']:6d}")
+    print(f"{'SDPA, (1,1,N,D) layout (fused flash)':38}{b['sdpa_4d_s']:10.5f}"
+          f"{b['sdpa_4d_median_s']:10.5f}{r['sdpa_4d']:6d}{b['speedup_vs_sdpa_4d']:11.1f}×"
+          f"   (medians: {b['speedup_vs_sdpa_4d_medians']:.1f}×)")
+    print(f"{'SDPA, (N,D) layout (unfused math)':38}{b['sdpa_2d_s']:10.5f}{'':10}"
+          f"{r['sdpa_2d']:6d}{b['speedup_vs_sdpa_2d']:11.1f}×")
+    print(f"{'materialised φ (straightforward)':38}{b['materialised_s']:10.5f}"
+          f"   — vs SDPA (N,D) {b['materialised_speedup_vs_sdpa_2d']:.0f}×, "
+          f"vs fused {b['materialised_speedup_vs_sdpa_4d']:.1f}× (the issue's ≈75× calibration)")
     print()
     print(f"symbolic FLOPs (cost model)      {model_flops:.4e}   = {sp.sstr(cost.flops)}")
     print(f"symbolic matmul FLOPs            {sym_matmul:.4e}")
@@ -117,9 +130,10 @@ def main() -> int:
     ok_eff = b["efficiency"] >= EFFICIENCY_TARGET
     ok_mem = sweep is None or abs(sweep["linear"]["mem_exponent"][0] - 1) < 0.15
     print()
-    print(f"target ≥ {SPEEDUP_TARGET:.0f}× vs SDPA: {'met' if ok_fast else 'MISSED'} against the "
-          f"(N,D) layout ({b['speedup_vs_sdpa_2d']:.0f}×); against the fused (1,1,N,D) layout "
-          f"{b['speedup_vs_sdpa_4d']:.0f}× ({'met' if b['speedup_vs_sdpa_4d'] >= SPEEDUP_TARGET else 'missed'})")
+    print(f"target ≥ {SPEEDUP_TARGET:.0f}× vs SDPA on the (N,D) inputs: "
+          f"{'met' if ok_fast else 'MISSED'} ({b['speedup_vs_sdpa_2d']:.0f}×); vs the fused "
+          f"(1,1,N,D) kernel: {b['speedup_vs_sdpa_4d']:.0f}× (≥ {SPEEDUP_TARGET:.0f}× would "
+          f"be {'met' if b['speedup_vs_sdpa_4d'] >= SPEEDUP_TARGET else 'missed'})")
     print(f"target efficiency ≥ {100 * EFFICIENCY_TARGET:.0f}%: {'met' if ok_eff else 'MISSED'} "
           f"({100 * b['efficiency']:.1f}%)")
     if sweep is not None:

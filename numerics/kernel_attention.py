@@ -13,14 +13,17 @@ three). Feature maps (row-wise):
 
 The non-causal quadratic case has a fast path (:func:`quadratic_linear_attention`):
 it uses the kernel identity (qᵀk + 1)² = (q̃ᵀk̃)² with q̃ = (1, q), so the compact map is
-the upper triangle of q̃q̃ᵀ, built chunk by chunk over N in a transposed (P × chunk)
-layout that makes both products plain matrix multiplications; the √2 weights are
-folded into the P × (M+1) state instead of into every row.
+the set of products q̃_a q̃_b (a ≤ b), taken in the "circulant" order of
+:func:`circulant_pairs` so that a whole chunk of feature rows is one broadcast multiply
+of a strided view of (1, q, 1, q). N is processed in chunks whose feature block stays
+in cache for the matrix product that consumes it; [V | 1] gives S and z from one GEMM;
+the √2 weights are folded into the (M+1) × P state instead of into every row.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 
 import torch
@@ -198,16 +201,74 @@ def linear_attention(Q, K, V, *, feature_map_name="quadratic", causal: bool = Fa
     return num / den.unsqueeze(-1)
 
 
+def circulant_pairs(e: int) -> list[tuple[int, int]]:
+    """The unordered index pairs {a, b} of x̃ ∈ R^e in the fast path's feature order.
+
+    Offset class t = 0, 1, …, ⌈e/2⌉ − 1 holds the pairs (a, (a + t) mod e), a = 0 … e−1
+    (the diagonal for t = 0); for even e the last class t = e/2 keeps only a < e/2
+    (the other half repeats it). Every pair a ≤ b appears exactly once, so there are
+    e(e+1)/2 = P of them: the entries of the compact map in another order. Offsets
+    of one class are a window of the doubled vector (x̃, x̃), so a whole class — for odd e
+    all classes at once — is one strided multiply.
+    """
+    full = (e + 1) // 2 if e % 2 else e // 2
+    pairs = [(a, (a + t) % e) for t in range(full) for a in range(e)]
+    if e % 2 == 0:
+        pairs += [(a, a + e // 2) for a in range(e // 2)]
+    return pairs
+
+
+_tls = threading.local()
+
+
+def _workspace(key, make):
+    """Per-thread work buffers of the fast path, kept between calls with the same key.
+
+    Fresh multi-megabyte buffers on every call cost page faults (the CPU allocator hands
+    large blocks back to the OS), which in development took as long as the products.
+    """
+    ws = getattr(_tls, "ws", None)
+    if ws is None or ws[0] != key:
+        # ordinary tensors even under inference_mode: they are written in place later,
+        # possibly outside it
+        with torch.inference_mode(False):
+            ws = (key, make())
+        _tls.ws = ws
+    return ws[1]
+
+
+def _make_workspace(dt, dev, c, e, m):
+    P = e * (e + 1) // 2
+    fk = torch.empty(c, P, dtype=dt, device=dev)        # φ(K) rows of one chunk
+    fq = torch.empty(P, c, dtype=dt, device=dev)        # φ(Q)ᵀ of one chunk
+    kb = torch.empty(c, 2, e, dtype=dt, device=dev)     # (1, k, 1, k) rows of one chunk
+    kb[:, :, 0] = 1.0                                   # only the k parts are written later
+    vb = torch.empty(c, m + 1, dtype=dt, device=dev)    # [V | 1] rows of one chunk
+    vb[:, m] = 1.0
+    qb = torch.empty(2, e, c, dtype=dt, device=dev)     # (1, q, 1, q)ᵀ of one chunk
+    qb[:, 0] = 1.0
+    rb = torch.empty(m + 1, c, dtype=dt, device=dev)    # [numerator; denominator]ᵀ
+    return fk, fq, kb, vb, qb, rb
+
+
 def quadratic_linear_attention(Q, K, V, *, chunk: int | None = None,
                                device=None) -> torch.Tensor:
     """Fast non-causal linear attention with the compact quadratic map (see module doc).
 
-    Matmul FLOPs: 2·N·P·(M+1) for the state [S | z] = φ(K)ᵀ[V | 1] plus 2·N·P·(M+1) for
-    [numerator | denominator] = φ(Q)[S | z] — the polynomial
-    ``derivations.attention_cost.linear_cost().matmul_flops``. Inputs are checked for
-    shape up front and for finiteness through the output (a NaN/inf input always
-    reaches it; the message then names the input). The result is a transposed view of
-    an (..., M, N) buffer (call ``.contiguous()`` if a row-major copy is needed).
+    With x̃ = (1, x), (qᵀk + 1)² = (q̃ᵀk̃)² = Σ_{a≤b} w_ab (q̃_a q̃_b)(k̃_a k̃_b), w = 1 on the
+    diagonal and 2 off it: the compact map with its √2 weights moved into the state.
+    The features are the products of :func:`circulant_pairs` (P = (D+1)(D+2)/2 of
+    them), each chunk of rows built by one broadcast multiply of a strided view of
+    (1, x, 1, x) — no per-pair loop, the block stays in cache for the product that
+    consumes it. Keys: row layout, stateᵀ += [V | 1]ᵀ φ(K) (one GEMM gives S and z).
+    Queries: transposed layout, [numerator; denominator] = [S | z]ᵀ φ(Q)ᵀ.
+
+    Matmul FLOPs: 2·N·P·(M+1) for the state plus 2·N·P·(M+1) for the queries — the
+    polynomial ``derivations.attention_cost.linear_cost().matmul_flops``. Inputs are
+    checked for shape up front and for finiteness through the denominators and the
+    output (a NaN/inf input always reaches them; the message then names the input).
+    The result is a transposed view of an (..., M, N) buffer (call ``.contiguous()``
+    if a row-major copy is needed).
     """
     dev = resolve_device(device)
     Q, K, V = (t.to(dev) for t in (Q, K, V))
@@ -215,62 +276,68 @@ def quadratic_linear_attention(Q, K, V, *, chunk: int | None = None,
     lead = Q.shape[:-2]
     nq, nk, d, m = Q.shape[-2], K.shape[-2], Q.shape[-1], V.shape[-1]
     q3, k3, v3 = (t.reshape(-1, t.shape[-2], t.shape[-1]) for t in (Q, K, V))
+    dt = Q.dtype
     e = d + 1
-    a_idx, b_idx = _triu(e, dev)
-    P = a_idx.numel()
-    w2 = torch.where(a_idx == b_idx, 1.0, 2.0).to(Q.dtype)   # (√2)² folded into the state
-    # feature rows in upper-triangle order: block r holds x̃_r · x̃_{r..e-1}; block 0 is
-    # x̃ = (1, x) itself, so the chunk's transposed input is written straight into it
-    starts = [0]
-    for r in range(e):
-        starts.append(starts[-1] + e - r)
-    # rows whose features are built at once: bounds the extra memory at P·c elements;
-    # on the development CPU (AVX-512) 8k–16k rows were fastest for D = 16
-    c = int(chunk or 16384)
+    # offset classes done by the strided multiply; for even e one half class more
+    T = (e + 1) // 2 if e % 2 else e // 2
+    P = e * (e + 1) // 2
+    F = e * T                                   # features from the strided multiply
+    h2 = e // 2 if e % 2 == 0 else 0             # rest: pairs (a, a + e/2), a < e/2
+    w2 = torch.full((P,), 2.0, dtype=dt, device=dev)   # (√2)² folded into the state
+    w2[:e] = 1.0                                       # t = 0: the diagonal a = b
+    # rows per chunk: the feature block (P × chunk) should stay in the per-core cache
+    c = int(chunk or 2048)
     if c < 1:
         raise InputError(f"chunk must be ≥ 1, got {chunk}")
     c = min(c, max(nq, nk))
-    feat = torch.empty(P, c, dtype=Q.dtype, device=dev)
-    feat[0] = 1.0
-    v1 = torch.empty(c, m + 1, dtype=Q.dtype, device=dev)    # [V | 1] for one chunk
-    v1[:, m] = 1.0
-    part = torch.empty(P, m + 1, dtype=Q.dtype, device=dev)
-    res = torch.empty(m + 1, c, dtype=Q.dtype, device=dev)
+    fk, fq, kb, vb, qb, rb = _workspace((dt, dev, c, e, m), lambda: _make_workspace(
+        dt, dev, c, e, m))
+    kb2, qb2 = kb.view(c, 2 * e), qb.view(2 * e, c)
+    den = torch.empty(q3.shape[0], nq, dtype=dt, device=dev)
     # the result is written as (M, N) per head and returned as a transposed view: the
     # division lands in its final place, no transposing copy
-    out_t = torch.empty(q3.shape[0], m, nq, dtype=Q.dtype, device=dev)
+    out_t = torch.empty(q3.shape[0], m, nq, dtype=dt, device=dev)
 
-    def features(X, s, n):
-        f = feat[:, :n]
-        f[1:e].copy_(X[s:s + n].T)
-        for r in range(1, e):
-            torch.mul(f[r:r + 1], f[r:e], out=f[starts[r]:starts[r + 1]])
-        return f
+    def inputs_check():
+        _check_finite(Q, K, V)
 
     for h in range(q3.shape[0]):
-        state = torch.zeros(P, m + 1, dtype=Q.dtype, device=dev)   # [S | z]
+        stt = torch.zeros(m + 1, P, dtype=dt, device=dev)   # [S | z]ᵀ
         for s in range(0, nk, c):
             n = min(c, nk - s)
-            f = features(k3[h], s, n)
-            v1[:n, :m].copy_(v3[h, s:s + n])
-            # mm into a buffer, then add: FlopCounterMode does not count in-place addmm_
-            torch.mm(f, v1[:n], out=part)
-            state += part
-        state.mul_(w2[:, None])
-        st = state.T.contiguous()                                 # (M+1, P)
+            kb2[:n, 1:e].copy_(k3[h, s:s + n])
+            kb2[:n, e + 1:].copy_(kb2[:n, 1:e])               # a plain copy beats a broadcast one
+            vb[:n, :m].copy_(v3[h, s:s + n])
+            x = kb2[:n]
+            f = fk[:n]
+            # f[j, t·e + a] = x̃_a · x̃_{a+t}: x̃ broadcast over t times a sliding window
+            torch.mul(x[:, None, :e], x.as_strided((n, T, e), (2 * e, 1, 1)),
+                      out=f[:, :F].view(n, T, e))
+            if h2:
+                torch.mul(x[:, :h2], x[:, h2:e], out=f[:, F:])
+            torch.addmm(stt, vb[:n].T, f, out=stt)
+        stt.mul_(w2)
         for s in range(0, nq, c):
             n = min(c, nq - s)
-            r_ = res[:, :n]
-            torch.mm(st, features(q3[h], s, n), out=r_)
-            _check_den(r_[m], lambda: _check_finite(Q, K, V))
-            torch.div(r_[:m], r_[m:], out=out_t[h, :, s:s + n])
-    out = out_t.transpose(-1, -2)
-    if not _all_finite(out):
+            qb[:, 1:, :n].copy_(q3[h, s:s + n].T)
+            x = qb2[:, :n]
+            f = fq[:, :n]
+            torch.mul(x[None, :e], x.as_strided((T, e, n), (c, c, 1)),
+                      out=f[:F].view(T, e, n))
+            if h2:
+                torch.mul(x[:h2], x[h2:e], out=f[F:])
+            r = rb[:, :n]
+            torch.mm(stt, f, out=r)
+            # divided while the block is in cache; denominators checked once at the end
+            torch.div(r[:m], r[m:], out=out_t[h, :, s:s + n])
+            den[h, s:s + n].copy_(r[m])
+    _check_den(den, inputs_check)
+    if not _all_finite(out_t):
         # NaN/inf inputs propagate to the output: name the input; else it overflowed
-        _check_finite(Q, K, V)
+        inputs_check()
         raise InputError("linear attention overflowed (non-finite output from finite inputs); "
                          "rescale Q and K or use float64")
-    return out.reshape(*lead, nq, m)
+    return out_t.transpose(-1, -2).reshape(*lead, nq, m)
 
 
 # --------------------------------------------------------------------- O(N²) references

@@ -89,11 +89,33 @@ def test_mutations_refuted(der):
                             Qm.shape_cases(), max_examples=30).passed
 
 
-def test_fast_path_equals_general_path():
-    Q, K, V = N.random_qkv(300, 7, 5, heads=2, batch=2, dtype=torch.float64, seed=4)
-    a = quadratic_linear_attention(Q, K, V, chunk=64)
+@pytest.mark.parametrize("d", [6, 7, 16])        # D + 1 odd and even: both feature layouts
+@pytest.mark.parametrize("chunk", [64, 97, None])  # 300 = 4·64 + 44: a partial last chunk
+def test_fast_path_equals_general_path(d, chunk):
+    Q, K, V = N.random_qkv(300, d, 5, heads=2, batch=2, dtype=torch.float64, seed=4)
+    a = quadratic_linear_attention(Q, K, V, chunk=chunk)
     b = linear_attention(Q, K, V, fast=False)
     assert torch.allclose(a, b, rtol=1e-12, atol=1e-13)
+    # cross attention: fewer queries than keys, and more
+    c_ = quadratic_linear_attention(Q[..., :37, :], K, V, chunk=chunk)
+    assert torch.allclose(c_, b[..., :37, :], rtol=1e-12, atol=1e-13)
+    short = explicit_kernel_attention(Q, K[..., :23, :], V[..., :23, :])
+    assert torch.allclose(quadratic_linear_attention(Q, K[..., :23, :], V[..., :23, :],
+                                                     chunk=chunk), short, rtol=1e-12, atol=1e-13)
+
+
+def test_fast_path_reused_workspace_stays_correct():
+    # the fast path keeps its work buffers between calls: the constant (1, ·, 1, ·) and
+    # [· | 1] parts must survive reuse, and a change of shape or dtype must not leak
+    cases = [N.random_qkv(200, 5, 3, dtype=torch.float64, seed=s) for s in range(2)]
+    other = N.random_qkv(90, 4, 2, dtype=torch.float32, seed=9)
+    for i, (Q, K, V) in enumerate(cases + [other] + cases):
+        ref = explicit_kernel_attention(Q.double(), K.double(), V.double())
+        tol = 1e-12 if Q.dtype == torch.float64 else 2e-5
+        # alternate inference mode on and off: buffers made under it are reused outside it
+        with torch.inference_mode(i % 2 == 0):
+            got = quadratic_linear_attention(Q, K, V, chunk=64)
+        assert torch.allclose(got.double(), ref, rtol=tol, atol=tol)
 
 
 def test_small_sweep_exponents():

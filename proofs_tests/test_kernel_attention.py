@@ -203,6 +203,14 @@ def test_unknown_map_and_bad_chunk():
         N.quadratic_linear_attention(Q, K, V, chunk=-3)
 
 
+@pytest.mark.parametrize("e", range(1, 22))
+def test_circulant_pairs_are_the_upper_triangle_once(e):
+    # the fast path's feature order: every pair a ≤ b of x̃ = (1, x) exactly once
+    pairs = [tuple(sorted(p)) for p in N.circulant_pairs(e)]
+    assert len(pairs) == e * (e + 1) // 2 == len(set(pairs))
+    assert set(pairs) == {(a, b) for a in range(e) for b in range(a, e)}
+
+
 def test_elu_map_is_positive():
     x = torch.linspace(-50, 50, 1001, dtype=torch.float64)
     assert (N.elu_features(x) > 0).all()
