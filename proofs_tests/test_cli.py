@@ -122,3 +122,17 @@ def test_failed_build_leaves_no_partial_key(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         report.build_into(registry.Context(quiet=True), out, "q3b")
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_native_stderr_is_silenced_only_inside_the_block():
+    """kineto's USDT lines go to fd 2 from C++; the guard drops them and restores fd 2."""
+    code = ("import os, sys\n"
+            "from hw7.native_stderr import silenced_native_stderr\n"
+            "with silenced_native_stderr():\n"
+            "    os.write(2, b'native-noise\\n')\n"
+            "os.write(2, b'after\\n')\n"
+            "sys.stderr.write('python-after\\n')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0
+    assert "native-noise" not in r.stderr
+    assert "after" in r.stderr and "python-after" in r.stderr

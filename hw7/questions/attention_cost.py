@@ -154,6 +154,18 @@ def q5c(ctx: Context, ans: Answer) -> None:
                         f"N^{meas['mem_exponent']:.2f}.")
 
 
+def _regime_form(expr, variables, regime):
+    """The monomials of ``expr`` not dominated by the others when variables[i] grows no
+    faster than variables[j] for each (i, j) in ``regime`` (an exact LP per monomial)."""
+    from hw7.check_bigo import escape_direction
+
+    mons = [t.as_coeff_Mul()[1] for t in sp.Add.make_args(sp.expand(expr))]
+    vec = [tuple(sp.degree(mo, v) for v in variables) for mo in mons]
+    keep = [mo for mo, a in zip(mons, vec)
+            if len(vec) == 1 or escape_direction(a, [b for b in vec if b != a], regime) is not None]
+    return sp.Add(*keep)
+
+
 def _bigo_answer(ans: Answer, expr, assume=None, poly=None, what=""):
     ans.expr = sp.sstr(expr)
     ans.latex = r"O\!\left(" + sp.latex(expr) + r"\right)"
@@ -275,5 +287,16 @@ def q5d_space(ctx: Context, ans: Answer) -> None:
     _bigo_answer(ans, der.linear_space_bigo, assume={"M": "D"}, poly=der.linear.memory,
                  what="elements kept")
     ans.derivation.append(("with M ≈ D", sp.latex(der.linear_space_bigo_md)))
+    # The D³ term (S = Σ φ(K_j)V_jᵀ) only matters when the head width outgrows the sequence;
+    # linear attention is used for N ≥ D, where it is dominated — so the textbook O(ND²) is
+    # the same answer there. `hw7 check` judges in that regime.
+    regime = [["D", "<=", "N"]]
+    long_seq = _regime_form(der.linear_space_bigo_md, [der_mod.N, der_mod.D], [(1, 0)])
+    ans.data["regime"] = regime
+    ans.data["regime_form"] = sp.sstr(long_seq)
+    ans.derivation.append(("for D ≤ N (the monomials not dominated in that regime)",
+                           sp.latex(long_seq)))
     ans.explanation = (f"O({sp.sstr(der.linear_space_bigo)}), i.e. "
-                       f"O({sp.sstr(der.linear_space_bigo_md)}) for M ≈ D (O(ND²) when N ≥ D).")
+                       f"O({sp.sstr(der.linear_space_bigo_md)}) for M ≈ D, which is "
+                       f"O({sp.sstr(long_seq)}) once D ≤ N (the sequence is longer than the "
+                       f"head width).")
