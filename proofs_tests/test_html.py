@@ -272,3 +272,29 @@ def test_screenshot_is_saved_to_artifacts(page, tmp_path):
 
     img = mpimg.imread(shot)
     assert img.shape[0] >= 1000 and img.std() > 0.01  # not blank
+
+
+# ------------------------------------------------------------------ the committed key itself
+
+COMMITTED = ROOT / "docs" / "answers" / "answers.html"
+committed = pytest.mark.skipif(not COMMITTED.is_file(), reason="no committed docs/answers")
+
+
+@pytest.mark.browser
+@browser
+@committed
+def test_the_committed_answer_key_renders_in_chromium(tmp_path):
+    """What readers open: docs/answers/answers.html, every real figure and formula."""
+    res = _chromium(COMMITTED, tmp_path, "--dump-dom")
+    assert res.returncode == 0 and "<main>" in res.stdout, res.stderr[-500:]
+    assert _console(res.stderr) == []
+    r = _probe(COMMITTED, tmp_path)
+    n_figures = len(list((COMMITTED.parent / "figures").glob("*.png")))
+    assert r["imgs"] >= n_figures >= 1 and r["imgs_ok"] == r["imgs"], r
+    assert r["math"] >= 31 and r["math_native"] == r["math"] and r["math_sized"] == r["math"], r
+    assert r["frac_stacked"] == r["frac"], r
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "answers_committed_html.png"
+    _chromium(COMMITTED, tmp_path, f"--screenshot={shot}", "--window-size=1280,3000",
+              "--hide-scrollbars")
+    assert shot.is_file()
