@@ -285,8 +285,9 @@ def quadratic_linear_attention(Q, K, V, *, chunk: int | None = None,
     h2 = e // 2 if e % 2 == 0 else 0             # rest: pairs (a, a + e/2), a < e/2
     w2 = torch.full((P,), 2.0, dtype=dt, device=dev)   # (√2)² folded into the state
     w2[:e] = 1.0                                       # t = 0: the diagonal a = b
-    # rows per chunk: the feature block (P × chunk) should stay in the per-core cache
-    c = int(chunk or 2048)
+    # rows per chunk: measured (N = 16384, D = 16, 2 threads) 4.2 ms at 2048, 3.3 ms at 8192 —
+    # per-op dispatch and thread hand-off cost more here than keeping the block in L2
+    c = int(chunk or 8192)
     if c < 1:
         raise InputError(f"chunk must be ≥ 1, got {chunk}")
     c = min(c, max(nq, nk))
