@@ -39,16 +39,47 @@ def make_qkv(seed, b, h, n, d, m, dtype=torch.float64):
     return Q, K, V
 
 
-def linear_matches_explicit(linear=num.linear_attention, rtol=F64_RTOL, dtype=torch.float64):
-    """eq. (8) (linear, chunked/causal prefix sums) == eq. (6) computed as an N×N matrix."""
+def roundoff_bound(Q, K, V, fmap: str, causal: bool, dtype) -> torch.Tensor:
+    """First-order bound on |eq. (8) evaluated in ``dtype`` − exact|, per output entry.
+
+    Eq. (8) computes φ(q_i)ᵀ(Σ_j φ(k_j) v_jᵀ) and φ(q_i)ᵀ(Σ_j φ(k_j)): nested sums of
+    P + N terms, so each computed value is within γ = (P + N + 4)·u (u = unit round-off;
+    +4 for forming the features and the division) of the sums of the absolute terms
+    (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1/§3.5):
+        |δnum_im| ≤ γ Σ_j A_ij |v_jm|,   |δden_i| ≤ γ Σ_j A_ij,   A_ij = |φ(q_i)|ᵀ|φ(k_j)|,
+    and out = num/den gives |δout_im| ≤ γ (Σ_j A_ij |v_jm| + |out_im| Σ_j A_ij) / den_i.
+    A_ij ≥ sim_ij, with equality for non-negative maps (elu + 1). For the quadratic kernel
+    near qᵀk = −1 the features cancel: sim → 0 while A does not, and float32 loses digits
+    there by necessity — the bound says how many. The factor 2 covers the float64
+    reference's own round-off, which obeys the same bound in float64.
+    """
+    _, f = num.feature_map(fmap)
+    fq, fk = f(Q.double()), f(K.double())
+    A = fq.abs() @ fk.abs().transpose(-1, -2)
+    S = fq @ fk.transpose(-1, -2)
+    if causal:
+        keep = torch.ones(S.shape[-2:], dtype=torch.bool).tril()
+        A, S = A * keep, S * keep
+    den = S.sum(-1, keepdim=True)
+    out = (S @ V.double()) / den
+    u = torch.finfo(dtype).eps / 2
+    gamma = (fq.shape[-1] + K.shape[-2] + 4) * u
+    return 2 * gamma * (A @ V.double().abs() + out.abs() * A.sum(-1, keepdim=True)) / den
+
+
+def linear_matches_explicit(linear=num.linear_attention, dtype=torch.float64):
+    """eq. (8) (linear, chunked/causal prefix sums) == eq. (6) computed as an N×N matrix,
+    entry by entry within :func:`roundoff_bound` for ``dtype``."""
     def prop(case):
         seed, b, h, n, d, m, fmap, causal = case
         Q, K, V = make_qkv(seed, b, h, n, d, m, dtype)
         got = linear(Q, K, V, feature_map_name=fmap, causal=causal, chunk=7)
         ref = num.explicit_kernel_attention(Q.double(), K.double(), V.double(),
                                             feature_map_name=fmap, causal=causal)
-        err = float((got.double() - ref).abs().max() / ref.abs().max().clamp_min(1e-300))
-        assert err <= rtol, f"relative error {err:.3g} > {rtol:g} ({fmap}, causal={causal})"
+        bound = roundoff_bound(Q, K, V, fmap, causal, dtype)
+        excess = float(((got.double() - ref).abs() / bound.clamp_min(1e-300)).max())
+        assert excess <= 1.0, (f"error {excess:.3g}× the round-off bound ({fmap}, "
+                               f"causal={causal}, {dtype})")
     return prop
 
 
@@ -223,7 +254,8 @@ def q5b(ctx: Context, ans: Answer) -> None:
         property_check("mutation: compact map without the √2 weights is refuted",
                        kernel_identity(products_without_sqrt2), kernel_cases(),
                        max_examples=n_ex, seed=ctx.seed, expect_failure=True),
-        property_check("linear (8) == explicit (6) over N, D, M, heads, maps, causal (float64)",
+        property_check("linear (8) == explicit (6) within the float64 round-off bound, over N, "
+                       "D, M, heads, maps, causal",
                        linear_matches_explicit(), attention_cases(), max_examples=n_ex,
                        seed=ctx.seed),
         property_check("mutation: causal prefix sums replaced by full sums is refuted",
