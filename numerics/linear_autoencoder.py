@@ -90,12 +90,21 @@ def make_data(m: int, n: int, eigenvalues, seed: int = 0) -> np.ndarray:
     return U @ np.diag(np.sqrt(sig)) @ V.T
 
 
+def objective(X, W1, W2, lam=0.0):
+    """L_λ(W1, W2) = ‖X − W2W1X‖²_F + λ‖W1‖²_F + λ‖W2‖²_F (λ = 0: eq. (1); Q2: eq. (3)).
+
+    The one formula every check here evaluates, on numpy arrays or torch tensors alike
+    (no validation: callers check their inputs first).
+    """
+    R = X - W2 @ (W1 @ X)
+    return (R * R).sum() + lam * (W1 * W1).sum() + lam * (W2 * W2).sum()
+
+
 def loss(X, W1, W2) -> float:
     """L(W1, W2) = ‖X − W2 W1 X‖²_F (float64)."""
     X = as_data(X)
     W1, W2 = check_weights(X, W1, W2)
-    R = X - W2 @ (W1 @ X)
-    return float(np.sum(R * R))
+    return float(objective(X, W1, W2))
 
 
 # ---------------------------------------------------------------- gradients
@@ -135,8 +144,7 @@ def autograd_gradients(X, W1, W2, lam: float = 0.0, device=None):
     Xt = torch.as_tensor(X, dtype=torch.float64, device=dev)
     a = torch.tensor(W1, dtype=torch.float64, device=dev, requires_grad=True)
     b = torch.tensor(W2, dtype=torch.float64, device=dev, requires_grad=True)
-    val = ((Xt - b @ (a @ Xt)) ** 2).sum() + lam * (a**2).sum() + lam * (b**2).sum()
-    val.backward()
+    objective(Xt, a, b, lam).backward()
     return a.grad.cpu().numpy(), b.grad.cpu().numpy()
 
 
@@ -148,7 +156,7 @@ def gradcheck_derived(X, W1, W2, lam: float = 0.0, device=None) -> bool:
     Xt = torch.as_tensor(as_data(X), dtype=torch.float64, device=dev)
 
     def f(a, b):
-        return ((Xt - b @ (a @ Xt)) ** 2).sum() + lam * (a**2).sum() + lam * (b**2).sum()
+        return objective(Xt, a, b, lam)
 
     a = torch.tensor(W1, dtype=torch.float64, device=dev, requires_grad=True)
     b = torch.tensor(W2, dtype=torch.float64, device=dev, requires_grad=True)
@@ -161,8 +169,7 @@ def finite_difference_gradients(X, W1, W2, lam: float = 0.0, eps: float = 1e-6):
     W1, W2 = check_weights(X, W1, W2)
 
     def f(a, b):
-        R = X - b @ (a @ X)
-        return np.sum(R * R) + lam * np.sum(a * a) + lam * np.sum(b * b)
+        return objective(X, a, b, lam)
 
     out = []
     for which in (0, 1):

@@ -23,7 +23,14 @@ import numpy as np
 
 from hw7.device import resolve_device
 from hw7.errors import InputError
-from numerics.linear_autoencoder import PCAResult, as_data, check_k, check_weights, pca_solution
+from numerics.linear_autoencoder import (
+    PCAResult,
+    as_data,
+    check_k,
+    check_weights,
+    objective,
+    pca_solution,
+)
 
 
 def check_lam(lam) -> float:
@@ -44,8 +51,7 @@ def loss(X, W1, W2, lam) -> float:
     X = as_data(X)
     W1, W2 = check_weights(X, W1, W2)
     lam = check_lam(lam)
-    R = X - W2 @ (W1 @ X)
-    return float(np.sum(R * R) + lam * np.sum(W1 * W1) + lam * np.sum(W2 * W2))
+    return float(objective(X, W1, W2, lam))
 
 
 @lru_cache(maxsize=1)
@@ -206,10 +212,7 @@ def hessian_spectrum(X, W1, W2, lam, device=None) -> np.ndarray:
     k, m = W1.shape
 
     def f(w):
-        A = w[:k * m].reshape(k, m)
-        B = w[k * m:].reshape(m, k)
-        R = Xt - B @ (A @ Xt)
-        return (R * R).sum() + lam * (A * A).sum() + lam * (B * B).sum()
+        return objective(Xt, w[:k * m].reshape(k, m), w[k * m:].reshape(m, k), lam)
 
     w = torch.as_tensor(np.concatenate([W1.ravel(), W2.ravel()]), dtype=torch.float64,
                         device=dev)
@@ -311,10 +314,7 @@ def train_sgd(X, k, lam, *, batch_size: int = 1, lr_scale: float = 0.1,
 
     def full_loss() -> float:
         with torch.no_grad():
-            W1 = model[0].weight
-            W2 = model[1].weight
-            R = Xt - W2 @ (W1 @ Xt)
-            return float((R * R).sum() + lam * (W1 * W1).sum() + lam * (W2 * W2).sum())
+            return float(objective(Xt, model[0].weight, model[1].weight, lam))
 
     hist, reached = [(0, full_loss())], None
     t0 = time.perf_counter()
