@@ -626,7 +626,8 @@ def _judge_vector(qid, pa, pr) -> Verdict:
                        "length", parsed=text)
     wrong = []
     for i, (x, y) in enumerate(zip(a, r), start=1):
-        v = _judge_scalar(qid, sympy.sympify(x), sympy.sympify(y), parsed_text=sympy.sstr(x),
+        # entries are SymPy objects already (hw7.safe_parse builds them node by node)
+        v = _judge_scalar(qid, x, y, parsed_text=sympy.sstr(x),
                           reveal=False)
         if v.status != "correct":
             wrong.append(i)

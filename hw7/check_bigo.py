@@ -83,7 +83,7 @@ def _simple_directions(n, regime=()):
     return [tuple(Fraction(x) for x in c) for c in cands]
 
 
-def _regime(data, variables) -> list[tuple[int, int]]:
+def regime_pairs(data, variables) -> list[tuple[int, int]]:
     """``data["regime"]``: [[a, "<=", b], ...] -> index pairs into ``variables``."""
     names = [v.name for v in variables]
     out = []
@@ -107,7 +107,7 @@ def judge_bigo(qid, entry, pa, pr) -> Verdict:
     for a, b in (data.get("assume") or {}).items():
         subs[symbol(a)] = symbol(b)
     variables = [symbol(n) for n in names if symbol(n) not in subs]
-    regime = _regime(data, variables)
+    regime = regime_pairs(data, variables)
     ans, ref = pa.value.xreplace(subs), pr.value.xreplace(subs)
     text = sympy.sstr(pa.value)
     shown = f"O({text})"
