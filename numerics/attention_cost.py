@@ -181,12 +181,9 @@ def _sweep(ns: dict, *, d: int, m: int, repeats: int, seed: int, device, progres
 
 def plot_sweep(result: dict, path, *, crossover: float | None = None) -> None:
     """Log-log time and memory against N with the fitted lines."""
-    import matplotlib
+    from hw7.plotting import save_figure, subplots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = subplots(1, 2, figsize=(10, 4))
     for ax, key, label in ((axes[0], "s", "wall time [s]"), (axes[1], "bytes", "peak memory [bytes]")):
         for name, colour in (("softmax", "C3"), ("linear", "C0")):
             if name not in result:
@@ -207,9 +204,7 @@ def plot_sweep(result: dict, path, *, crossover: float | None = None) -> None:
         ax.grid(True, which="both", alpha=0.3)
     fig.suptitle(f"softmax vs quadratic-kernel linear attention, D={result['d']}, "
                  f"M={result['m']} ({result['device']})")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def _square_matmul(size: int, dev):

@@ -599,15 +599,12 @@ def sweep(data, kind: str, latents, *, base: TrainConfig | None = None, device=N
 # --------------------------------------------------------------------------- figures
 def plot_reconstructions(sw: Sweep, path, title: str | None = None) -> None:
     """The homework's visualisation: originals (top row) and reconstructions per latent size."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from hw7.plotting import save_figure, subplots
 
     ks = list(sw.recon_examples)
     n = len(sw.examples)
-    fig, axes = plt.subplots(len(ks) + 1, n, figsize=(1.1 * n, 1.15 * (len(ks) + 1)),
-                             squeeze=False)
+    fig, axes = subplots(len(ks) + 1, n, figsize=(1.1 * n, 1.15 * (len(ks) + 1)),
+                         squeeze=False)
     rows = [("input", sw.examples)] + [(f"k={k}", sw.recon_examples[k]) for k in ks]
     for r, (label, imgs) in enumerate(rows):
         for c in range(n):
@@ -619,20 +616,15 @@ def plot_reconstructions(sw: Sweep, path, title: str | None = None) -> None:
                 ax.set_ylabel(label, fontsize=8)
     fig.suptitle(title or f"{sw.kind.upper()} reconstructions on {sw.dataset} (test images)",
                  fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_metrics(sw: Sweep, path) -> None:
     """Test reconstruction error and probe accuracy vs latent size, AE beside PCA."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from hw7.plotting import save_figure, subplots
 
     ks = [r.k for r in sw.rows]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, (a1, a2) = subplots(1, 2, figsize=(9, 3.4))
     a1.plot(ks, [r.test_mse for r in sw.rows], "o-", label=sw.kind.upper())
     a1.plot(ks, [p.test_mse for p in sw.pca], "s--", label="PCA")
     a1.set_xscale("log", base=2)
@@ -648,6 +640,4 @@ def plot_metrics(sw: Sweep, path) -> None:
     a2.set_ylabel("linear-probe test accuracy")
     a2.legend()
     fig.suptitle(f"{sw.dataset}: {sw.kind.upper()} vs PCA", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)

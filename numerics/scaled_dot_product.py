@@ -168,12 +168,9 @@ def softmax_saturation(dims, n_keys: int = 16, trials: int = 256, seed: int = 0,
 
 def plot_saturation(points: list[SaturationPoint], path) -> None:
     """Two panels: largest softmax weight and softmax-Jacobian norm against d."""
-    import matplotlib
+    from hw7.plotting import save_figure, subplots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, axes = subplots(1, 2, figsize=(9, 3.4))
     for scaled, style, label in ((False, "o-", "softmax(qᵀk)"), (True, "s-", "softmax(qᵀk/√d)")):
         pts = [p for p in points if p.scaled == scaled]
         ds = [p.d for p in pts]
@@ -187,9 +184,7 @@ def plot_saturation(points: list[SaturationPoint], path) -> None:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle("Q3: unscaled scores saturate the softmax and shrink its gradient as d grows")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def assert_moments_match(mean_fn, var_fn, d: int, mu: float, sigma: float, n: int,

@@ -201,12 +201,9 @@ def q4b(ctx: Context, ans: Answer) -> None:
         "seeds (and lowered the loss on all).")
     path, rel = ctx.figure("q4b_argmax_vs_softmax.png")
     if path:
-        import matplotlib
+        from hw7.plotting import save_figure, subplots
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        fig, axes = subplots(1, 2, figsize=(10, 3.6))
         for r in runs:
             axes[0].semilogy(r["softmax"]["loss"], color="C0", alpha=0.7)
             axes[0].semilogy(r["argmax"]["loss"], color="C3", alpha=0.7, ls="--")
@@ -221,7 +218,5 @@ def q4b(ctx: Context, ans: Answer) -> None:
         axes[1].set_xlabel("softmax temperature τ")
         axes[1].set_ylabel("max |softmax_τ − argmax| (instance)")
         axes[1].set_title("argmax = zero-temperature limit")
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        save_figure(fig, path)
         ans.figures.append(rel)

@@ -82,10 +82,8 @@ def q6a(ctx: Context, ans: Answer) -> None:
                         f"{rows[1][2]:.3g} vs residual-deep {rows[2][2]:.3g}.")
     path, rel = ctx.figure("q6a_degradation.png")
     if path:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
+        from hw7.plotting import save_figure, subplots
+        fig, ax = subplots(1, 2, figsize=(10, 3.5))
         for name, (cur, gn) in curves.items():
             ax[0].plot(cur, label=name)
             ax[1].plot(range(1, len(gn) + 1), gn, marker=".", label=name)
@@ -93,7 +91,5 @@ def q6a(ctx: Context, ans: Answer) -> None:
         ax[1].set(xlabel="hidden layer", ylabel="‖∂L/∂W_l‖ at init", yscale="log",
                   title="per-layer gradient norm at init")
         ax[0].legend()
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        save_figure(fig, path)
         ans.figures.append(rel)

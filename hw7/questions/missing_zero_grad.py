@@ -80,10 +80,8 @@ def q6c(ctx: Context, ans: Answer) -> None:
                         f"fixed loss {fix[1]:.3g} → {fix[2]:.3g}.")
     path, rel = ctx.figure("q6c_zero_grad_loops.png")
     if path:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
+        from hw7.plotting import save_figure, subplots
+        fig, ax = subplots(1, 2, figsize=(10, 3.5))
         for r in runs:
             lab = "fixed" if r.fixed else "buggy (zero_grad once)"
             ax[0].plot(r.losses, lw=0.7, label=lab)
@@ -91,7 +89,5 @@ def q6c(ctx: Context, ans: Answer) -> None:
         ax[0].set(xlabel="step", ylabel="training loss", title="loss")
         ax[1].set(xlabel="step", ylabel="‖.grad‖", yscale="log", title="gradient buffer norm")
         ax[0].legend()
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        save_figure(fig, path)
         ans.figures.append(rel)

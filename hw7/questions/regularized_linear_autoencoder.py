@@ -469,15 +469,12 @@ def _figure(ctx: Context, ans: Answer, sig, k, pts) -> None:
     path, rel = ctx.figure("q2b_wtw_spectrum.png")
     if path is None:
         return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from hw7.plotting import save_figure, subplots
 
     fn = sympy.lambdify([_d(ctx).lam, _d(ctx).sigma_i], _d(ctx).col_norm_sq_general, "numpy")
     lam_max = max(p[0] for p in pts) * 1.1
     grid = np.linspace(0, lam_max, 300)
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    fig, ax = subplots(figsize=(6.4, 4.0))
     for i in range(k):
         ax.plot(grid, fn(grid, sig[i]), label=f"1 − λ/σ_{i + 1} (clipped at 0)")
     for j, (lam, ev) in enumerate(pts):
@@ -488,9 +485,7 @@ def _figure(ctx: Context, ans: Answer, sig, k, pts) -> None:
     ax.set_ylabel("eigenvalues of W2ᵀW2")
     ax.set_title("Q2(b): spectrum of W2ᵀW2 vs λ (closed form and training)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
     ans.figures.append(rel)
 
 
