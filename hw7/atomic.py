@@ -9,16 +9,20 @@ import tempfile
 from pathlib import Path
 
 
-def _umask() -> int:
-    # mkstemp/mkdtemp create 0600/0700 entries; published files should get the
-    # permissions an ordinary open()/mkdir() would give them under the user's umask.
+def _read_umask() -> int:
+    # the only way to read it is to set it; done once, at import, before any threads write
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
+_UMASK = _read_umask()
+
+
 def _publishable(path: str | os.PathLike, directory: bool = False) -> None:
-    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+    # mkstemp/mkdtemp create 0600/0700 entries; published files should get the
+    # permissions an ordinary open()/mkdir() would give them under the user's umask
+    os.chmod(path, (0o777 if directory else 0o666) & ~_UMASK)
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
