@@ -6,16 +6,17 @@
 One run, float32, non-causal, one head, seeded inputs of shape (1, 1, N, D). Prints:
 
 * wall time (best of the repeats, and the median) of
-  ``numerics.kernel_attention.linear_attention`` (its fast path) and of
+  ``numerics.kernel_attention.linear_attention`` (its fast path: the fused C kernel
+  where it is available, and the stock-torch path beside it) and of
   ``torch.nn.functional.scaled_dot_product_attention`` on the same inputs, in two
   layouts: (1, 1, N, D) — the normal call, which PyTorch's CPU backend serves with its
   fused flash kernel — and (N, D), which falls to the unfused math path (materialises
   N × N); the speed-up over each. All timings use the same thread count (torch's
   default unless --threads) under ``torch.inference_mode``;
 * the symbolic FLOP count (``derivations.attention_cost.linear_cost().flops`` at N, D,
-  M), the matmul FLOPs FlopCounterMode counts (must equal the symbolic matmul
-  polynomial), the plain 2048 × 2048 torch.matmul FLOP rate measured in the same run,
-  and efficiency = (symbolic FLOPs / time) / matmul rate;
+  M), the matmul FLOPs FlopCounterMode counts on the stock-torch path (must equal the
+  symbolic matmul polynomial), the plain 2048 × 2048 torch.matmul FLOP rate measured in
+  the same run, and efficiency = (symbolic FLOPs / time) / matmul rate for each path;
 * accuracy against a float64 explicit O(N²) reference on the first 256 queries;
 * a sweep of N: wall time and peak memory of linear and (explicit, eq. 7) softmax
   attention with fitted log-log exponents, optionally drawn to --fig.
@@ -45,7 +46,11 @@ import torch
 
 from derivations import attention_cost as der
 from numerics import attention_cost as num
-from numerics.kernel_attention import explicit_kernel_attention, linear_attention
+from numerics.kernel_attention import (
+    explicit_kernel_attention,
+    linear_attention,
+    native_unavailable_reason,
+)
 
 SPEEDUP_TARGET = 150.0
 EFFICIENCY_TARGET = 0.25
@@ -87,8 +92,13 @@ def main() -> int:
     print()
     r = b["repeats"]
     print(f"{'':38}{'best s':>10}{'median s':>10}{'runs':>6}{'linear is':>12}")
-    print(f"{'linear attention (eq. 8)':38}{b['linear_s']:10.5f}{b['linear_median_s']:10.5f}"
-          f"{r['linear']:6d}")
+    print(f"{'linear attention (eq. 8), ' + b['backend']:38}{b['linear_s']:10.5f}"
+          f"{b['linear_median_s']:10.5f}{r['linear']:6d}")
+    if b["backend"] != "torch":
+        print(f"{'linear attention (eq. 8), torch':38}{b['linear_torch_s']:10.5f}"
+              f"{b['linear_torch_median_s']:10.5f}{r['linear']:6d}")
+    else:
+        print(f"(native kernel unavailable: {native_unavailable_reason()})")
     print(f"{'SDPA, (1,1,N,D) layout (fused flash)':38}{b['sdpa_4d_s']:10.5f}"
           f"{b['sdpa_4d_median_s']:10.5f}{r['sdpa_4d']:6d}{b['speedup_vs_sdpa_4d']:11.1f}×"
           f"   (medians: {b['speedup_vs_sdpa_4d_medians']:.1f}×)")
@@ -101,10 +111,14 @@ def main() -> int:
     print(f"symbolic FLOPs (cost model)      {model_flops:.4e}   = {sp.sstr(cost.flops)}")
     print(f"symbolic matmul FLOPs            {sym_matmul:.4e}")
     print(f"FlopCounterMode matmul FLOPs     {b['counted_matmul_flops']:.4e}   "
-          f"{'== symbolic' if b['counted_matmul_flops'] == sym_matmul else '!= symbolic'}")
+          f"{'== symbolic' if b['counted_matmul_flops'] == sym_matmul else '!= symbolic'}"
+          "   (stock-torch path)")
     print(f"2048² matmul rate                {b['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s")
-    print(f"linear attention rate            {b['linear_flops_per_s'] / 1e9:.1f} GFLOP/s")
-    print(f"efficiency                       {100 * b['efficiency']:.1f} %")
+    print(f"linear attention rate            {b['linear_flops_per_s'] / 1e9:.1f} GFLOP/s "
+          f"({b['backend']})")
+    print(f"efficiency                       {100 * b['efficiency']:.1f} % ({b['backend']})")
+    if b["backend"] != "torch":
+        print(f"efficiency, stock-torch path     {100 * b['efficiency_torch']:.1f} %")
     print(f"max rel. error vs float64 explicit (first 256 queries): {rel:.2e}")
 
     sweep = None

@@ -18,16 +18,29 @@ the set of products q̃_a q̃_b (a ≤ b), taken in the "circulant" order of
 of a strided view of (1, q, 1, q). N is processed in chunks whose feature block stays
 in cache for the matrix product that consumes it; [V | 1] gives S and z from one GEMM;
 the √2 weights are folded into the (M+1) × P state instead of into every row.
+
+On the CPU the same computation also exists as a fused C kernel
+(:func:`native_quadratic_attention`, source ``kernel_attention.c``, compiled on first use
+by :mod:`hw7.native`): each block of rows has its feature products formed in L1 and
+consumed at once by a register-blocked product, so φ(Q), φ(K) never reach memory. It is
+what ``linear_attention`` uses by default where it is available (``backend="auto"``);
+``backend="torch"`` selects the stock-op path, whose matmuls FlopCounterMode counts.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
+import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import torch
 
+from hw7 import native
 from hw7.device import resolve_device
 from hw7.errors import InputError
 
@@ -153,15 +166,27 @@ def _check_den(den: torch.Tensor, inputs_check=None) -> None:
 
 
 # --------------------------------------------------------------------- linear attention
+BACKENDS = ("auto", "native", "torch")
+
+
 def linear_attention(Q, K, V, *, feature_map_name="quadratic", causal: bool = False,
-                     chunk: int = 256, fast: bool = True, device=None) -> torch.Tensor:
+                     chunk: int = 256, fast: bool = True, backend: str = "auto",
+                     device=None) -> torch.Tensor:
     """Kernelised attention by eq. (8), V′_i = φ(Q_i)ᵀ S / φ(Q_i)ᵀ z (Q5(b)(iii), Q5(d)).
 
     Non-causal: S = Σ_j φ(K_j)V_jᵀ, z = Σ_j φ(K_j). Causal: the sums run over j ≤ i,
     computed block by block (``chunk`` rows): a masked product inside the block plus
     the prefix state of the earlier blocks. The denominator is guarded: it must be > 0
     and finite, else InputError.
+
+    The non-causal quadratic case without autograd takes a fast path (``fast=True``):
+    ``backend="native"`` is the fused C kernel (:func:`native_quadratic_attention`, CPU,
+    float32/float64), ``"torch"`` the stock-op path (:func:`quadratic_linear_attention`,
+    whose matrix products ``FlopCounterMode`` can count), ``"auto"`` the native kernel
+    where it applies and is available, else the torch path.
     """
+    if backend not in BACKENDS:
+        raise InputError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
     dev = resolve_device(device)
     Q, K, V = (t.to(dev) if isinstance(t, torch.Tensor) else t for t in (Q, K, V))
     validate(Q, K, V, finite=False)
@@ -169,7 +194,12 @@ def linear_attention(Q, K, V, *, feature_map_name="quadratic", causal: bool = Fa
     needs_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (Q, K, V))
     if name == "quadratic" and fast and not causal and not needs_grad:
         # inference path; with autograd the general path below keeps φ(Q), φ(K) for backprop
+        if backend == "native" or (backend == "auto" and native_applies(Q)):
+            return native_quadratic_attention(Q, K, V, device=dev)
         return quadratic_linear_attention(Q, K, V, device=dev)
+    if backend == "native":
+        raise InputError("backend='native' covers only the non-causal quadratic map without "
+                         "autograd (fast=True)")
     _check_finite(Q, K, V)
     known_psd = name in ("quadratic", "quadratic_full")  # φᵀφ = (qᵀk+1)² ≥ 0
     fq, fk = fn(Q), fn(K)
@@ -339,6 +369,193 @@ def quadratic_linear_attention(Q, K, V, *, chunk: int | None = None,
         raise InputError("linear attention overflowed (non-finite output from finite inputs); "
                          "rescale Q and K or use float64")
     return out_t.transpose(-1, -2).reshape(*lead, nq, m)
+
+
+# --------------------------------------------------------------------- native kernel
+_NATIVE_SOURCE = Path(__file__).with_suffix(".c")
+# below this many rows per thread a hand-off to the pool costs more than it saves
+MIN_ROWS_PER_THREAD = 1024
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_pool_pid = 0
+
+
+_configured: dict[int, ctypes.CDLL] = {}
+
+
+def _native_lib():
+    lib = native.load(_NATIVE_SOURCE)
+    if lib is not None and id(lib) not in _configured:
+        ptr, long_ = ctypes.c_void_p, ctypes.c_long
+        lib.hw7_qla_abi.restype = long_
+        if lib.hw7_qla_abi() != 2:
+            return None
+        for suf in ("f32", "f64"):
+            key, query = getattr(lib, f"hw7_qla_key_{suf}"), getattr(lib, f"hw7_qla_query_{suf}")
+            key.argtypes = [ptr, ptr, long_, long_, long_, ptr, ptr]
+            query.argtypes = [ptr, ptr, ptr, long_, long_, long_, ptr, long_, ptr]
+            key.restype = query.restype = ctypes.c_int
+            pp = getattr(lib, f"hw7_qla_pairs_padded_{suf}")
+            pp.restype, pp.argtypes = long_, [long_]
+            state = getattr(lib, f"hw7_qla_state_{suf}")
+            state.restype = None
+            state.argtypes = [ptr, ptr, long_, long_, long_, long_, ptr, ptr, ptr]
+        lib.hw7_qla_lanes.restype, lib.hw7_qla_lanes.argtypes = long_, [long_]
+        _configured[id(lib)] = lib
+    return lib
+
+
+def native_available() -> bool:
+    """Whether the fused C kernel is built and loadable here (builds it on first call)."""
+    return _native_lib() is not None
+
+
+def native_unavailable_reason() -> str | None:
+    """One line on why :func:`native_available` is False (None when it is True)."""
+    return None if native_available() else native.unavailable_reason(_NATIVE_SOURCE)
+
+
+def native_applies(Q: torch.Tensor) -> bool:
+    """The native kernel handles CPU float32/float64 tensors, when it is available."""
+    return (Q.device.type == "cpu" and Q.dtype in (torch.float32, torch.float64)
+            and native_available())
+
+
+def _thread_pool(n: int) -> ThreadPoolExecutor:
+    # the workers only make ctypes calls (which release the GIL), never torch ops, so the
+    # OpenMP threads torch uses are not multiplied
+    global _pool, _pool_size, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_size < n or _pool_pid != os.getpid():
+            if _pool is not None and _pool_pid == os.getpid():
+                _pool.shutdown(wait=False)    # queued calls still finish
+            # (a forked child inherits the pool object but not its threads: a new pool)
+            _pool = ThreadPoolExecutor(n, thread_name_prefix="hw7-attention")
+            _pool_size, _pool_pid = n, os.getpid()
+        return _pool
+
+
+@functools.lru_cache(maxsize=64)
+def _pair_weights(e: int, padded: int, dt) -> torch.Tensor:
+    # a-major pairs a ≤ b: the diagonal (a, a) sits at Σ_{a' < a} (e − a'); w = 1 there, 2
+    # elsewhere (the √2² of the compact map); 0 on the padding pairs
+    with torch.inference_mode(False):
+        w = torch.zeros(padded, dtype=dt)
+        w[: e * (e + 1) // 2] = 2.0
+        w[[a * e - a * (a - 1) // 2 for a in range(e)]] = 1.0
+    return w
+
+
+_NO_MEMORY, _BAD_DENOMINATOR, _NONFINITE_OUTPUT = 1, 2, 4   # status bits of the C kernels
+
+
+def _run(tasks, workers: int) -> int:
+    """Call every (fn, args) task over ``workers`` threads (this one included); OR of statuses."""
+    if workers <= 1 or len(tasks) <= 1:
+        codes = [fn(*args) for fn, args in tasks]
+    else:
+        # the calling thread runs the first share itself: one hand-off fewer to wait for
+        pool = _thread_pool(workers - 1)
+        share = -(-len(tasks) // workers)
+        futures = [pool.submit(_run_serial, tasks[i:i + share])
+                   for i in range(share, len(tasks), share)]
+        codes = _run_serial(tasks[:share]) + [c for f in futures for c in f.result()]
+    status = 0
+    for c in codes:
+        status |= c
+    if status & _NO_MEMORY:
+        raise MemoryError("native linear-attention kernel could not allocate its work buffer")
+    return status
+
+
+def _run_serial(tasks) -> list[int]:
+    return [fn(*args) for fn, args in tasks]
+
+
+def _split(n: int, parts: int) -> list[tuple[int, int]]:
+    return [(i * n // parts, (i + 1) * n // parts) for i in range(parts)]
+
+
+def native_quadratic_attention(Q, K, V, *, threads: int | None = None,
+                               device=None) -> torch.Tensor:
+    """Fast non-causal linear attention with the compact quadratic map, in fused C (Q5(d)).
+
+    Same result as :func:`quadratic_linear_attention` (to round-off): S, z and the outputs
+    of eq. (8) with (qᵀk + 1)² = Σ_{a≤b} w_ab (q̃_a q̃_b)(k̃_a k̃_b), but each block of 32
+    (float32) or 16 (float64) rows has its P feature products formed in L1 and consumed at
+    once by a register-blocked product (see ``kernel_attention.c``): φ(Q), φ(K) never
+    reach memory, the cost that dominates the stock-op path. Rows (and heads) are split
+    over ``threads`` threads (default ``torch.get_num_threads()``); each key thread keeps
+    a partial state, summed before the queries. CPU, float32/float64; InputError if the
+    kernel is unavailable (``native_unavailable_reason()`` says why). Inputs are checked
+    as in :func:`quadratic_linear_attention`.
+    """
+    dev = resolve_device(device)
+    Q, K, V = (t.to(dev) for t in (Q, K, V))
+    validate(Q, K, V, finite=False)
+    if dev.type != "cpu":
+        raise InputError(f"the native kernel runs on the CPU; got {dev.type} tensors "
+                         "(use backend='torch')")
+    if Q.dtype not in (torch.float32, torch.float64):
+        raise InputError(f"the native kernel handles float32/float64; got {Q.dtype}")
+    lib = _native_lib()
+    if lib is None:
+        raise InputError(f"native kernel unavailable: {native.unavailable_reason(_NATIVE_SOURCE)}")
+    n_threads = max(1, int(threads or torch.get_num_threads()))
+    lead = Q.shape[:-2]
+    nq, nk, d, m = Q.shape[-2], K.shape[-2], Q.shape[-1], V.shape[-1]
+    q3, k3, v3 = (t.reshape(-1, t.shape[-2], t.shape[-1]).contiguous() for t in (Q, K, V))
+    H, dt = q3.shape[0], Q.dtype
+    suf = "f32" if dt == torch.float32 else "f64"
+    fns = [getattr(lib, f"hw7_qla_{f}_{suf}") for f in ("key", "query", "state", "pairs_padded")]
+    key_fn, query_fn, state_fn, pairs_fn = fns
+    size = q3.element_size()
+    vl = int(lib.hw7_qla_lanes(size))
+    mb = -(-m // vl)
+    width = mb * vl
+    if width != m:          # values padded with zero columns to whole vectors
+        vp = torch.zeros(H, nk, width, dtype=dt)
+        vp[..., :m] = v3
+        v3 = vp
+    e = d + 1
+    Pp = int(pairs_fn(d))
+    # keys: each (head, row range) task adds into its own partial state, Sᵀ and z
+    kparts = max(1, min(n_threads, nk // MIN_ROWS_PER_THREAD)) if H < n_threads else 1
+    St_part = torch.zeros(H, kparts, width, Pp, dtype=dt)
+    z_part = torch.zeros(H, kparts, Pp, dtype=dt)
+    qp, kp, vp_, sp, zp = (t.data_ptr() for t in (q3, k3, v3, St_part, z_part))
+    tasks = [(key_fn, (kp + (h * nk + lo) * d * size, vp_ + (h * nk + lo) * width * size,
+                       hi - lo, d, mb, sp + (h * kparts + i) * width * Pp * size,
+                       zp + (h * kparts + i) * Pp * size))
+             for h in range(H) for i, (lo, hi) in enumerate(_split(nk, kparts))]
+    _run(tasks, n_threads)
+    S = torch.empty(H, Pp, width, dtype=dt)
+    z = torch.empty(H, Pp, dtype=dt)
+    w = _pair_weights(e, Pp, dt)          # a name keeps it alive while C reads it
+    state_fn(sp, zp, H, kparts, width, Pp, w.data_ptr(), S.data_ptr(), z.data_ptr())
+    # outputs written as (M, N) per head (the kernel's natural layout, as in the torch path)
+    # and returned as a transposed view
+    out_t = torch.empty(H, width, nq, dtype=dt)
+    den = torch.empty(H, nq, dtype=dt)
+    op, dp, Sp, zq = out_t.data_ptr(), den.data_ptr(), S.data_ptr(), z.data_ptr()
+    qparts = max(1, min(n_threads, nq // MIN_ROWS_PER_THREAD)) if H < n_threads else 1
+    tasks = [(query_fn, (qp + (h * nq + lo) * d * size, Sp + h * Pp * width * size,
+                         zq + h * Pp * size, hi - lo, d, mb, op + (h * width * nq + lo) * size,
+                         nq, dp + (h * nq + lo) * size))
+             for h in range(H) for lo, hi in _split(nq, qparts)]
+    # the kernel flags bad denominators and non-finite outputs itself, so the normal case
+    # needs no extra pass over the data (and no torch reduction between the C calls)
+    status = _run(tasks, n_threads)
+    if status:
+        def inputs_check():
+            _check_finite(Q, K, V)
+
+        _check_den(den, inputs_check)
+        inputs_check()
+        raise InputError("linear attention overflowed (non-finite output from finite inputs); "
+                         "rescale Q and K or use float64")
+    return out_t[:, :m].transpose(-1, -2).reshape(*lead, nq, m)
 
 
 # --------------------------------------------------------------------- O(N²) references

@@ -12,9 +12,11 @@ from hypothesis import given
 
 from derivations import kernel_attention as D
 from hw7.errors import InputError
+from hw7.native import compiler as native_compiler
 from hw7.props import run_property
 from hw7.questions import kernel_attention as Qm
 from numerics import kernel_attention as N
+from numerics.attention_cost import random_qkv
 
 
 @pytest.fixture(scope="module")
@@ -249,3 +251,165 @@ def test_non_finite_anywhere_names_the_input(where, value, fast):
     t[where][0, 1, 17, 2] = value
     with pytest.raises(InputError, match=f"^{where} contains NaN or infinite values$"):
         N.linear_attention(t["Q"], t["K"], t["V"], fast=fast)
+
+
+# ---------------------------------------------------------------- the fused C kernel (Q5(d))
+needs_native = pytest.mark.skipif(not N.native_available(),
+                                  reason=f"native kernel: {N.native_unavailable_reason()}")
+
+
+def _native(Q, K, V, **kw):
+    return N.linear_attention(Q, K, V, backend="native", **kw)
+
+
+def _torch_fast(Q, K, V, **kw):
+    return N.linear_attention(Q, K, V, backend="torch", **kw)
+
+
+def _quadratic_noncausal(case):
+    # the fast paths cover the non-causal quadratic map: same cases, that map
+    return (*case[:6], "quadratic", False)
+
+
+@needs_native
+@given(Qm.attention_cases())
+def test_native_equals_explicit_float64(case):
+    Qm.linear_matches_explicit(_native)(_quadratic_noncausal(case))
+
+
+@needs_native
+@given(Qm.attention_cases())
+def test_native_equals_explicit_float32_within_roundoff_bound(case):
+    Qm.linear_matches_explicit(_native, dtype=torch.float32)(_quadratic_noncausal(case))
+
+
+@given(Qm.attention_cases())
+def test_torch_fast_path_equals_explicit(case):
+    for dtype in (torch.float64, torch.float32):
+        Qm.linear_matches_explicit(_torch_fast, dtype=dtype)(_quadratic_noncausal(case))
+
+
+@needs_native
+def test_native_mutation_wrong_pair_weights_refuted(monkeypatch):
+    # the compact map's (√2)² = 2 on the off-diagonal pairs, replaced by 1 everywhere
+    right = N._pair_weights
+
+    def ones(e, padded, dt):
+        return (right(e, padded, dt) > 0).to(dt)
+    monkeypatch.setattr(N, "_pair_weights", ones)
+    assert not run_property(Qm.linear_matches_explicit(_native),
+                            Qm.attention_cases().map(_quadratic_noncausal),
+                            max_examples=20).passed
+
+
+@needs_native
+@pytest.mark.parametrize("n, nq, d, m, heads, threads", [
+    (5000, 5000, 16, 16, 1, 2),     # the benchmark shape, rows split over two threads
+    (4099, 4099, 7, 5, 1, 3),       # D + 1 = 8: pair count 36 padded to 48; M padded to a vector
+    (2100, 37, 16, 16, 1, 2),       # cross attention, fewer queries than keys
+    (23, 2500, 4, 16, 1, 2),        # and more
+    (300, 300, 40, 33, 3, 2),       # P = 861, three vectors of values, heads spread over threads
+    (2049, 2049, 1, 1, 2, 4),
+    (33, 33, 3, 16, 1, 1),
+])
+def test_native_equals_torch_fast_path(n, nq, d, m, heads, threads):
+    Q, K, V = random_qkv(max(n, nq), d, m, heads=heads, batch=2, dtype=torch.float64, seed=n)
+    Q, K, V = Q[..., :nq, :], K[..., :n, :], V[..., :n, :]
+    ref = N.linear_attention(Q, K, V, backend="torch")
+    got = N.native_quadratic_attention(Q, K, V, threads=threads)
+    assert got.shape == ref.shape == (2, heads, nq, m)
+    assert torch.allclose(got, ref, rtol=1e-11, atol=1e-13)
+    one = N.native_quadratic_attention(Q, K, V, threads=1)   # the split changes round-off only
+    assert torch.allclose(got, one, rtol=1e-12, atol=1e-14)
+
+
+@needs_native
+def test_native_under_inference_mode_and_non_contiguous_inputs():
+    Q, K, V = random_qkv(3000, 6, 7, heads=2, batch=2, dtype=torch.float64, seed=3)
+    V = V[..., 1:5]                                     # a strided view
+    ref = N.linear_attention(Q, K, V.contiguous(), backend="torch")
+    Qt = Q.transpose(0, 1).contiguous().transpose(0, 1)  # batch and heads swapped in memory
+    with torch.inference_mode():
+        got = N.native_quadratic_attention(Qt, K, V)
+    assert not Qt.is_contiguous() and not V.is_contiguous()
+    assert torch.allclose(got, ref, rtol=1e-11, atol=1e-13)
+
+
+@needs_native
+def test_native_is_the_default_where_it_applies():
+    Q, K, V = Qm.make_qkv(0, 1, 1, 50, 3, 2)
+    calls = []
+    real = N.native_quadratic_attention
+
+    def spy(*a, **kw):
+        calls.append(1)
+        return real(*a, **kw)
+    try:
+        N.native_quadratic_attention = spy
+        N.linear_attention(Q, K, V)
+        N.linear_attention(Q, K, V, backend="torch")
+        N.linear_attention(Q, K, V, causal=True)
+        N.linear_attention(Q.half(), K.half(), V.half())     # float16: the torch path
+    finally:
+        N.native_quadratic_attention = real
+    assert len(calls) == 1
+
+
+@needs_native
+def test_native_bad_input_is_one_line():
+    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    for kw, msg in (({"causal": True}, "non-causal"), ({"feature_map_name": "elu"}, "non-causal")):
+        with pytest.raises(InputError, match=msg):
+            N.linear_attention(Q, K, V, backend="native", **kw)
+    with pytest.raises(InputError, match="unknown backend"):
+        N.linear_attention(Q, K, V, backend="fortran")
+    with pytest.raises(InputError, match="float32/float64"):
+        N.native_quadratic_attention(Q.half(), K.half(), V.half())
+    with pytest.raises(InputError, match="N = 0"):
+        N.native_quadratic_attention(Q[..., :0, :], K, V)
+
+
+@pytest.mark.gpu
+def test_native_refuses_cuda_and_auto_uses_torch_there():
+    Q, K, V = (t.cuda() for t in Qm.make_qkv(0, 1, 1, 8, 3, 2))
+    with pytest.raises(InputError, match="CPU"):
+        N.native_quadratic_attention(Q, K, V)
+    out = N.linear_attention(Q, K, V)
+    assert out.device.type == "cuda"
+
+
+def test_native_unavailable_falls_back_to_torch(monkeypatch):
+    from hw7 import native
+    monkeypatch.setenv("HW7_NATIVE", "0")
+    native.forget(N._NATIVE_SOURCE)
+    try:
+        assert not N.native_available()
+        assert "HW7_NATIVE=0" in N.native_unavailable_reason()
+        Q, K, V = Qm.make_qkv(1, 1, 2, 30, 4, 3)
+        ref = N.explicit_kernel_attention(Q, K, V)
+        assert torch.allclose(N.linear_attention(Q, K, V), ref, rtol=1e-12, atol=1e-13)
+        with pytest.raises(InputError, match="native kernel unavailable: .*HW7_NATIVE=0"):
+            N.linear_attention(Q, K, V, backend="native")
+    finally:
+        monkeypatch.delenv("HW7_NATIVE")
+        native.forget(N._NATIVE_SOURCE)
+
+
+@pytest.mark.skipif(native_compiler() is None, reason="no C compiler")
+def test_native_portable_build_agrees(monkeypatch, tmp_path):
+    # the build without -march=native (the fallback for compilers that lack it, and what
+    # a machine without AVX-512 runs): same results
+    from hw7 import native
+    monkeypatch.setattr(native, "FLAGS", native.FALLBACK_FLAGS)
+    monkeypatch.setenv("HW7_CACHE_DIR", str(tmp_path))
+    native.forget(N._NATIVE_SOURCE)
+    try:
+        assert N.native_available(), N.native_unavailable_reason()
+        for dtype in (torch.float64, torch.float32):
+            Q, K, V = random_qkv(2500, 9, 20, heads=2, dtype=dtype, seed=1)
+            ref = N.linear_attention(Q.double(), K.double(), V.double(), backend="torch")
+            got = N.native_quadratic_attention(Q, K, V)
+            tol = 1e-12 if dtype == torch.float64 else 1e-5
+            assert torch.allclose(got.double(), ref, rtol=tol, atol=tol)
+    finally:
+        native.forget(N._NATIVE_SOURCE)
