@@ -30,7 +30,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from hw7.atomic import _UMASK
+from hw7.atomic import _publishable
 
 _lock = threading.Lock()
 _loaded: dict[str, ctypes.CDLL | None] = {}
@@ -101,7 +101,7 @@ def _build(source: Path, cc: str) -> Path:
             res = subprocess.run([cc, *flags, "-o", tmp, str(source)], capture_output=True,
                                  text=True, timeout=300)
             if res.returncode == 0:
-                os.chmod(tmp, 0o777 & ~_UMASK)   # as a linker would leave it
+                _publishable(tmp, directory=True)   # rwx under the umask, as a linker leaves it
                 os.replace(tmp, target)
                 return target
             errors = (res.stderr or res.stdout).strip().splitlines()

@@ -66,14 +66,15 @@ def counted_flops(fn, *args, **kwargs) -> int:
     return int(fc.get_total_flops())
 
 
-def wall_times(fn, *, repeats: int = 3, device=None) -> list[float]:
+def wall_times(fn, *, repeats: int = 3, device=None, warmup: bool = True) -> list[float]:
     """Wall-clock seconds of ``repeats`` calls after one warm-up (synchronised on CUDA)."""
     if repeats < 1:
         raise InputError(f"repeats must be ≥ 1, got {repeats}")
     dev = resolve_device(device)
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
-    fn()
-    sync()
+    if warmup:
+        fn()
+        sync()
     out = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -162,7 +163,7 @@ def _sweep(ns: dict, *, d: int, m: int, repeats: int, seed: int, device, progres
                 # millisecond scale is at the mercy of one busy moment on a shared CPU
                 first = wall_time(call, repeats=1, device=dev)
                 reps = int(min(50, max(repeats, 0.05 // max(first, 1e-6))))
-                t = min(first, wall_time(call, repeats=reps, device=dev))
+                t = min(first, *wall_times(call, repeats=reps, device=dev, warmup=False))
             # memory as Q5(c) defines it: a forward pass with autograd on, so everything
             # kept for backpropagation is alive at the peak
             Qg, Kg, Vg = (x.detach().clone().requires_grad_(True) for x in (Q, K, V))

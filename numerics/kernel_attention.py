@@ -165,6 +165,20 @@ def _check_den(den: torch.Tensor, inputs_check=None) -> None:
                          f"(not > 0) for query {idx}: output would be non-finite")
 
 
+def _check_fast_result(Q, K, V, den: torch.Tensor, output_finite: Callable[[], bool]) -> None:
+    """The fast paths' one check of their result: denominators > 0 and finite, outputs
+    finite. NaN/inf inputs propagate to both, so a failure first names the input; a
+    non-finite output from finite inputs is an overflow."""
+    def inputs_check():
+        _check_finite(Q, K, V)
+
+    _check_den(den, inputs_check)
+    if not output_finite():
+        inputs_check()
+        raise InputError("linear attention overflowed (non-finite output from finite inputs); "
+                         "rescale Q and K or use float64")
+
+
 # --------------------------------------------------------------------- linear attention
 BACKENDS = ("auto", "native", "torch")
 
@@ -328,10 +342,6 @@ def quadratic_linear_attention(Q, K, V, *, chunk: int | None = None,
     # the result is written as (M, N) per head and returned as a transposed view: the
     # division lands in its final place, no transposing copy
     out_t = torch.empty(q3.shape[0], m, nq, dtype=dt, device=dev)
-
-    def inputs_check():
-        _check_finite(Q, K, V)
-
     for h in range(q3.shape[0]):
         stt = torch.zeros(m + 1, P, dtype=dt, device=dev)   # [S | z]ᵀ
         for s in range(0, nk, c):
@@ -362,12 +372,7 @@ def quadratic_linear_attention(Q, K, V, *, chunk: int | None = None,
             # divided while the block is in cache; denominators checked once at the end
             torch.div(r[:m], r[m:], out=out_t[h, :, s:s + n])
             den[h, s:s + n].copy_(r[m])
-    _check_den(den, inputs_check)
-    if not _all_finite(out_t):
-        # NaN/inf inputs propagate to the output: name the input; else it overflowed
-        inputs_check()
-        raise InputError("linear attention overflowed (non-finite output from finite inputs); "
-                         "rescale Q and K or use float64")
+    _check_fast_result(Q, K, V, den, lambda: _all_finite(out_t))
     return out_t.transpose(-1, -2).reshape(*lead, nq, m)
 
 
@@ -379,9 +384,7 @@ _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _pool_pid = 0
-
-
-_configured: dict[int, ctypes.CDLL] = {}
+_configured: dict[int, ctypes.CDLL] = {}   # libraries whose ctypes signatures are set
 
 
 def _native_lib():
@@ -447,13 +450,14 @@ def _pair_weights(e: int, padded: int, dt) -> torch.Tensor:
     return w
 
 
-_NO_MEMORY, _BAD_DENOMINATOR, _NONFINITE_OUTPUT = 1, 2, 4   # status bits of the C kernels
+# status bits of the C kernels (2, a bad denominator, _check_den finds from den itself)
+_NO_MEMORY, _NONFINITE_OUTPUT = 1, 4
 
 
 def _run(tasks, workers: int) -> int:
     """Call every (fn, args) task over ``workers`` threads (this one included); OR of statuses."""
     if workers <= 1 or len(tasks) <= 1:
-        codes = [fn(*args) for fn, args in tasks]
+        codes = _run_serial(tasks)
     else:
         # the calling thread runs the first share itself: one hand-off fewer to wait for
         pool = _thread_pool(workers - 1)
@@ -475,6 +479,14 @@ def _run_serial(tasks) -> list[int]:
 
 def _split(n: int, parts: int) -> list[tuple[int, int]]:
     return [(i * n // parts, (i + 1) * n // parts) for i in range(parts)]
+
+
+def _parts(rows: int, heads: int, threads: int) -> int:
+    """Row ranges per head: one when the heads alone fill the threads, else up to one per
+    thread with at least MIN_ROWS_PER_THREAD rows each."""
+    if heads >= threads:
+        return 1
+    return max(1, min(threads, rows // MIN_ROWS_PER_THREAD))
 
 
 def native_quadratic_attention(Q, K, V, *, threads: int | None = None,
@@ -521,7 +533,7 @@ def native_quadratic_attention(Q, K, V, *, threads: int | None = None,
     e = d + 1
     Pp = int(pairs_fn(d))
     # keys: each (head, row range) task adds into its own partial state, Sᵀ and z
-    kparts = max(1, min(n_threads, nk // MIN_ROWS_PER_THREAD)) if H < n_threads else 1
+    kparts = _parts(nk, H, n_threads)
     St_part = torch.zeros(H, kparts, width, Pp, dtype=dt)
     z_part = torch.zeros(H, kparts, Pp, dtype=dt)
     qp, kp, vp_, sp, zp = (t.data_ptr() for t in (q3, k3, v3, St_part, z_part))
@@ -539,7 +551,7 @@ def native_quadratic_attention(Q, K, V, *, threads: int | None = None,
     out_t = torch.empty(H, width, nq, dtype=dt)
     den = torch.empty(H, nq, dtype=dt)
     op, dp, Sp, zq = out_t.data_ptr(), den.data_ptr(), S.data_ptr(), z.data_ptr()
-    qparts = max(1, min(n_threads, nq // MIN_ROWS_PER_THREAD)) if H < n_threads else 1
+    qparts = _parts(nq, H, n_threads)
     tasks = [(query_fn, (qp + (h * nq + lo) * d * size, Sp + h * Pp * width * size,
                          zq + h * Pp * size, hi - lo, d, mb, op + (h * width * nq + lo) * size,
                          nq, dp + (h * nq + lo) * size))
@@ -548,13 +560,7 @@ def native_quadratic_attention(Q, K, V, *, threads: int | None = None,
     # needs no extra pass over the data (and no torch reduction between the C calls)
     status = _run(tasks, n_threads)
     if status:
-        def inputs_check():
-            _check_finite(Q, K, V)
-
-        _check_den(den, inputs_check)
-        inputs_check()
-        raise InputError("linear attention overflowed (non-finite output from finite inputs); "
-                         "rescale Q and K or use float64")
+        _check_fast_result(Q, K, V, den, lambda: not status & _NONFINITE_OUTPUT)
     return out_t[:, :m].transpose(-1, -2).reshape(*lead, nq, m)
 
 

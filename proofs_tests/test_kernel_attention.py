@@ -336,7 +336,7 @@ def test_native_under_inference_mode_and_non_contiguous_inputs():
 
 
 @needs_native
-def test_native_is_the_default_where_it_applies():
+def test_native_is_the_default_where_it_applies(monkeypatch):
     Q, K, V = Qm.make_qkv(0, 1, 1, 50, 3, 2)
     calls = []
     real = N.native_quadratic_attention
@@ -344,14 +344,11 @@ def test_native_is_the_default_where_it_applies():
     def spy(*a, **kw):
         calls.append(1)
         return real(*a, **kw)
-    try:
-        N.native_quadratic_attention = spy
-        N.linear_attention(Q, K, V)
-        N.linear_attention(Q, K, V, backend="torch")
-        N.linear_attention(Q, K, V, causal=True)
-        N.linear_attention(Q.half(), K.half(), V.half())     # float16: the torch path
-    finally:
-        N.native_quadratic_attention = real
+    monkeypatch.setattr(N, "native_quadratic_attention", spy)
+    N.linear_attention(Q, K, V)
+    N.linear_attention(Q, K, V, backend="torch")
+    N.linear_attention(Q, K, V, causal=True)
+    N.linear_attention(Q.half(), K.half(), V.half())     # float16: the torch path
     assert len(calls) == 1
 
 
