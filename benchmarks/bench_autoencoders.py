@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from hw7.atomic import write_text_atomic  # noqa: E402
+from hw7core.atomic import write_text_atomic  # noqa: E402
 from numerics import autoencoders as num  # noqa: E402
 from numerics import datasets  # noqa: E402
 

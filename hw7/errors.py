@@ -1,13 +1,14 @@
-"""Errors that carry one clear line for the user.
+"""Errors of the command line, above the core layer.
 
-Library code raises :class:`InputError` (a ``ValueError``) for bad input; the CLI
-turns it, and :class:`UsageError`, into ``hw7: error: <message>`` and exit code 2.
+:class:`InputError` lives in :mod:`hw7core.errors` (library code raises it);
+:class:`UsageError` is the CLI's own. The CLI turns both into
+``hw7: error: <message>`` and exit code 2.
 """
 
+from hw7core.errors import InputError
 
-class InputError(ValueError):
-    """Bad input to a library routine: the message names the problem in one line."""
+__all__ = ["InputError", "UsageError"]
 
 
 class UsageError(Exception):
-    """Bad command-line usage (unknown id, unavailable device, unwritable path...)."""
+    """Bad command-line usage (unknown id, unwritable path...)."""

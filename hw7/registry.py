@@ -147,7 +147,7 @@ class Context:
         return self.figures_dir / name, rel
 
     def progress(self, iterable: Iterable, desc: str = "", total: int | None = None):
-        from hw7.progress import progress
+        from hw7core.progress import progress
 
         return progress(iterable, desc=desc, total=total, quiet=self.quiet)
 

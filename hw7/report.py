@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hw7.atomic import atomic_directory
 from hw7.errors import UsageError
 from hw7.registry import Answer, Context, select
+from hw7core.atomic import atomic_directory
 
 SCHEMA = 1
 
@@ -156,7 +156,7 @@ def render_markdown(key: dict) -> str:
 
 def write_key_files(answers: list[Answer], meta: dict, stage: Path) -> dict:
     """Write answers.{json,md,html} into ``stage`` (a staging folder that
-    :func:`hw7.atomic.atomic_directory` swaps into place only on success)."""
+    :func:`hw7core.atomic.atomic_directory` swaps into place only on success)."""
     key = to_key(answers, meta)
     (stage / "answers.json").write_text(key_json(key), encoding="utf-8")
     (stage / "answers.md").write_text(render_markdown(key), encoding="utf-8")

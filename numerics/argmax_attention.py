@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import torch
 
-from hw7.device import resolve_device
-from hw7.errors import InputError
+from hw7core.device import resolve_device
+from hw7core.errors import InputError
 
 
 def _validate(q, K, V) -> None:

@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from hw7.device import resolve_device
-from hw7.errors import InputError
+from hw7core.device import resolve_device
+from hw7core.errors import InputError
 from numerics.kernel_attention import linear_attention, native_applies, softmax_attention
 
 IMPLEMENTATIONS = {
@@ -105,7 +105,7 @@ def peak_memory(fn, *, device=None) -> int:
         return int(torch.cuda.max_memory_allocated() - base)
     from torch.profiler import ProfilerActivity, profile
 
-    from hw7.native_stderr import silenced_native_stderr
+    from hw7core.native_stderr import silenced_native_stderr
 
     # kineto prints "USDT: profiler_start/stop" on fd 2 for every profile; not errors
     with silenced_native_stderr(), profile(activities=[ProfilerActivity.CPU],
@@ -188,7 +188,7 @@ def _sweep(ns: dict, *, d: int, m: int, repeats: int, seed: int, device, progres
 
 def plot_sweep(result: dict, path, *, crossover: float | None = None) -> None:
     """Log-log time and memory against N with the fitted lines."""
-    from hw7.plotting import save_figure, subplots
+    from hw7core.plotting import save_figure, subplots
 
     fig, axes = subplots(1, 2, figsize=(10, 4))
     for ax, key, label in ((axes[0], "s", "wall time [s]"), (axes[1], "bytes", "peak memory [bytes]")):

@@ -29,8 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from hw7.device import resolve_device
-from hw7.errors import InputError
+from hw7core.device import resolve_device
+from hw7core.errors import InputError
 
 KINDS = ("ae", "dae", "mae")
 NOISE_TYPES = ("gaussian", "mask")
@@ -599,7 +599,7 @@ def sweep(data, kind: str, latents, *, base: TrainConfig | None = None, device=N
 # --------------------------------------------------------------------------- figures
 def plot_reconstructions(sw: Sweep, path, title: str | None = None) -> None:
     """The homework's visualisation: originals (top row) and reconstructions per latent size."""
-    from hw7.plotting import save_figure, subplots
+    from hw7core.plotting import save_figure, subplots
 
     ks = list(sw.recon_examples)
     n = len(sw.examples)
@@ -621,7 +621,7 @@ def plot_reconstructions(sw: Sweep, path, title: str | None = None) -> None:
 
 def plot_metrics(sw: Sweep, path) -> None:
     """Test reconstruction error and probe accuracy vs latent size, AE beside PCA."""
-    from hw7.plotting import save_figure, subplots
+    from hw7core.plotting import save_figure, subplots
 
     ks = [r.k for r in sw.rows]
     fig, (a1, a2) = subplots(1, 2, figsize=(9, 3.4))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hw7.errors import InputError
+from hw7core.errors import InputError
 
 MNIST_ENV = "HW7_MNIST_DIR"
 
@@ -279,7 +279,7 @@ def download_mnist(folder: str | os.PathLike, *, timeout: float = 30.0,
     import urllib.error
     import urllib.request
 
-    from hw7.atomic import write_bytes_atomic
+    from hw7core.atomic import write_bytes_atomic
 
     folder = Path(folder).expanduser()
     names = list(MNIST_GZ_SHA256)

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hw7.device import resolve_device
-from hw7.errors import InputError
+from hw7core.device import resolve_device
+from hw7core.errors import InputError
 
 
 def chain_gain(depth: int, s: float, n: int = 64, trials: int = 200, residual=False,

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hw7.device import resolve_device
-from hw7.errors import InputError
+from hw7core.device import resolve_device
+from hw7core.errors import InputError
 
 PAIRS = [(1, 32), (2, 16), (4, 8), (8, 4), (16, 2), (32, 1)]
 

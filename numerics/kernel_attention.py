@@ -21,7 +21,7 @@ the √2 weights are folded into the (M+1) × P state instead of into every row.
 
 On the CPU the same computation also exists as a fused C kernel
 (:func:`native_quadratic_attention`, source ``kernel_attention.c``, compiled on first use
-by :mod:`hw7.native`): each block of rows has its feature products formed in L1 and
+by :mod:`hw7core.native`): each block of rows has its feature products formed in L1 and
 consumed at once by a register-blocked product, so φ(Q), φ(K) never reach memory. It is
 what ``linear_attention`` uses by default where it is available (``backend="auto"``);
 ``backend="torch"`` selects the stock-op path, whose matmuls FlopCounterMode counts.
@@ -40,9 +40,9 @@ from pathlib import Path
 
 import torch
 
-from hw7 import native
-from hw7.device import resolve_device
-from hw7.errors import InputError
+from hw7core import native
+from hw7core.device import resolve_device
+from hw7core.errors import InputError
 
 FEATURE_MAPS = ("quadratic", "quadratic_full", "elu")
 

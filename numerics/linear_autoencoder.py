@@ -19,8 +19,8 @@ from functools import lru_cache
 import numpy as np
 import scipy.linalg
 
-from hw7.device import resolve_device
-from hw7.errors import InputError
+from hw7core.device import resolve_device
+from hw7core.errors import InputError
 
 # ---------------------------------------------------------------- validation
 

@@ -11,8 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hw7.device import resolve_device
-from hw7.errors import InputError
+from hw7core.device import resolve_device
+from hw7core.errors import InputError
 
 
 @dataclass

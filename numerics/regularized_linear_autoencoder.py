@@ -21,8 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from hw7.device import resolve_device
-from hw7.errors import InputError
+from hw7core.device import resolve_device
+from hw7core.errors import InputError
 from numerics.linear_autoencoder import (
     PCAResult,
     as_data,

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from hw7.device import resolve_device
-from hw7.errors import InputError
+from hw7core.device import resolve_device
+from hw7core.errors import InputError
 
 # 5 standard errors: a two-sided normal tail of 5.7e-7 per comparison, so a correct
 # formula essentially never fails over the few hundred comparisons a run makes,
@@ -168,7 +168,7 @@ def softmax_saturation(dims, n_keys: int = 16, trials: int = 256, seed: int = 0,
 
 def plot_saturation(points: list[SaturationPoint], path) -> None:
     """Two panels: largest softmax weight and softmax-Jacobian norm against d."""
-    from hw7.plotting import save_figure, subplots
+    from hw7core.plotting import save_figure, subplots
 
     fig, axes = subplots(1, 2, figsize=(9, 3.4))
     for scaled, style, label in ((False, "o-", "softmax(qᵀk)"), (True, "s-", "softmax(qᵀk/√d)")):

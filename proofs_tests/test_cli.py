@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from hw7 import report
-from hw7.atomic import atomic_directory, write_text_atomic
 from hw7.cli import main
+from hw7core.atomic import atomic_directory, write_text_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,7 +127,7 @@ def test_failed_build_leaves_no_partial_key(tmp_path, monkeypatch):
 def test_native_stderr_is_silenced_only_inside_the_block():
     """kineto's USDT lines go to fd 2 from C++; the guard drops them and restores fd 2."""
     code = ("import os, sys\n"
-            "from hw7.native_stderr import silenced_native_stderr\n"
+            "from hw7core.native_stderr import silenced_native_stderr\n"
             "with silenced_native_stderr():\n"
             "    os.write(2, b'native-noise\\n')\n"
             "os.write(2, b'after\\n')\n"

@@ -12,9 +12,9 @@ from hypothesis import given
 
 from derivations import kernel_attention as D
 from hw7.errors import InputError
-from hw7.native import compiler as native_compiler
 from hw7.props import run_property
 from hw7.questions import kernel_attention as Qm
+from hw7core.native import compiler as native_compiler
 from numerics import kernel_attention as N
 from numerics.attention_cost import random_qkv
 
@@ -376,7 +376,7 @@ def test_native_refuses_cuda_and_auto_uses_torch_there():
 
 
 def test_native_unavailable_falls_back_to_torch(monkeypatch):
-    from hw7 import native
+    from hw7core import native
     monkeypatch.setenv("HW7_NATIVE", "0")
     native.forget(N._NATIVE_SOURCE)
     try:
@@ -396,7 +396,7 @@ def test_native_unavailable_falls_back_to_torch(monkeypatch):
 def test_native_portable_build_agrees(monkeypatch, tmp_path):
     # the build without -march=native (the fallback for compilers that lack it, and what
     # a machine without AVX-512 runs): same results
-    from hw7 import native
+    from hw7core import native
     monkeypatch.setattr(native, "FLAGS", native.FALLBACK_FLAGS)
     monkeypatch.setenv("HW7_CACHE_DIR", str(tmp_path))
     native.forget(N._NATIVE_SOURCE)

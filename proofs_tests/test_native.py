@@ -1,4 +1,4 @@
-"""hw7.native: C kernels built on first use, cached per source/compiler/CPU, loaded with
+"""hw7core.native: C kernels built on first use, cached per source/compiler/CPU, loaded with
 ctypes; failures are reported in one line and leave nothing half-written."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from hw7 import native
+from hw7core import native
 
 needs_cc = pytest.mark.skipif(native.compiler() is None, reason="no C compiler")
 

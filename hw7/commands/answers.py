@@ -7,9 +7,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hw7.device import resolve_device
 from hw7.errors import UsageError
 from hw7.registry import Context
+from hw7core.device import resolve_device
 
 DEFAULT_OUT = Path("docs/answers")
 

@@ -40,8 +40,8 @@ def run(args) -> int:
 
     import numpy as np
 
-    from hw7.atomic import write_bytes_atomic
-    from hw7.device import resolve_device
+    from hw7core.atomic import write_bytes_atomic
+    from hw7core.device import resolve_device
     from numerics.linear_autoencoder import as_data, autograd_gradients
     from numerics.regularized_linear_autoencoder import closed_form, loss
 

@@ -64,9 +64,9 @@ def run(args) -> int:
 
     import torch
 
-    from hw7.atomic import atomic_directory
-    from hw7.device import resolve_device
-    from hw7.progress import progress
+    from hw7core.atomic import atomic_directory
+    from hw7core.device import resolve_device
+    from hw7core.progress import progress
     from numerics import autoencoders as num
     from numerics import datasets
 

@@ -26,8 +26,8 @@ def _short(v, n=48) -> str:
 
 
 def run(args) -> int:
-    from hw7.device import resolve_device
     from hw7.registry import Context, select
+    from hw7core.device import resolve_device
 
     resolve_device(args.device)
     ctx = Context(profile=args.profile, device=args.device, seed=args.seed, quiet=args.quiet)

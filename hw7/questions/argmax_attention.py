@@ -201,7 +201,7 @@ def q4b(ctx: Context, ans: Answer) -> None:
         "seeds (and lowered the loss on all).")
     path, rel = ctx.figure("q4b_argmax_vs_softmax.png")
     if path:
-        from hw7.plotting import save_figure, subplots
+        from hw7core.plotting import save_figure, subplots
 
         fig, axes = subplots(1, 2, figsize=(10, 3.6))
         for r in runs:

@@ -82,7 +82,7 @@ def q6a(ctx: Context, ans: Answer) -> None:
                         f"{rows[1][2]:.3g} vs residual-deep {rows[2][2]:.3g}.")
     path, rel = ctx.figure("q6a_degradation.png")
     if path:
-        from hw7.plotting import save_figure, subplots
+        from hw7core.plotting import save_figure, subplots
         fig, ax = subplots(1, 2, figsize=(10, 3.5))
         for name, (cur, gn) in curves.items():
             ax[0].plot(cur, label=name)

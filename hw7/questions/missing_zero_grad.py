@@ -80,7 +80,7 @@ def q6c(ctx: Context, ans: Answer) -> None:
                         f"fixed loss {fix[1]:.3g} → {fix[2]:.3g}.")
     path, rel = ctx.figure("q6c_zero_grad_loops.png")
     if path:
-        from hw7.plotting import save_figure, subplots
+        from hw7core.plotting import save_figure, subplots
         fig, ax = subplots(1, 2, figsize=(10, 3.5))
         for r in runs:
             lab = "fixed" if r.fixed else "buggy (zero_grad once)"

@@ -469,7 +469,7 @@ def _figure(ctx: Context, ans: Answer, sig, k, pts) -> None:
     path, rel = ctx.figure("q2b_wtw_spectrum.png")
     if path is None:
         return
-    from hw7.plotting import save_figure, subplots
+    from hw7core.plotting import save_figure, subplots
 
     fn = sympy.lambdify([_d(ctx).lam, _d(ctx).sigma_i], _d(ctx).col_norm_sq_general, "numpy")
     lam_max = max(p[0] for p in pts) * 1.1

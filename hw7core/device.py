@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from hw7.errors import UsageError
+from hw7core.errors import InputError
 
 
 def resolve_device(device=None):
     """Return a ``torch.device`` for ``device`` (None/"cpu"/"cuda"/"cuda:N"/torch.device).
 
-    Raises :class:`UsageError` with one line when CUDA is asked for but absent.
+    Raises :class:`InputError` with one line when CUDA is asked for but absent.
     """
     import torch
 
@@ -19,15 +19,15 @@ def resolve_device(device=None):
     else:
         name = str(device).strip().lower()
         if not (name == "cpu" or name == "cuda" or name.startswith("cuda:")):
-            raise UsageError(f"unknown device {device!r}: use 'cpu' or 'cuda'")
+            raise InputError(f"unknown device {device!r}: use 'cpu' or 'cuda'")
         try:
             dev = torch.device(name)
         except RuntimeError as exc:  # e.g. "cuda:x"
-            raise UsageError(f"unknown device {device!r}: {exc}") from None
+            raise InputError(f"unknown device {device!r}: {exc}") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise UsageError("device 'cuda' requested but CUDA is not available on this machine")
+        raise InputError("device 'cuda' requested but CUDA is not available on this machine")
     if dev.type not in ("cpu", "cuda"):
-        raise UsageError(f"unsupported device {device!r}: use 'cpu' or 'cuda'")
+        raise InputError(f"unsupported device {device!r}: use 'cpu' or 'cuda'")
     return dev
 
 

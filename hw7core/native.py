@@ -30,7 +30,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from hw7.atomic import _publishable
+from hw7core.atomic import _publishable
 
 _lock = threading.Lock()
 _loaded: dict[str, ctypes.CDLL | None] = {}
