@@ -49,7 +49,7 @@ _N_HOSTILE = 0
 
 
 def _registered():
-    from hw7.check import judge as ac
+    from hw7.checker import judge as ac
     from hw7.registry import sections
 
     out = []
@@ -62,7 +62,7 @@ def _registered():
 
 _FRESH = """
 import json, sys, time
-from hw7.check import judge as ac
+from hw7.checker import judge as ac
 import hypothesis, numpy, sympy
 entry, text, timeout = json.load(sys.stdin)
 t0 = time.perf_counter()
@@ -72,7 +72,7 @@ print(v.status, time.perf_counter() - t0)
 
 
 def main() -> None:
-    from hw7.check import judge as ac
+    from hw7.checker import judge as ac
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", type=int, default=5, help="whole-process runs to time (0: none)")

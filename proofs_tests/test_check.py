@@ -21,10 +21,10 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hw7.check import judge as ac
-from hw7.check.judge_bigo import escape_direction
-from hw7.check.judge_matrix import mat_eval
-from hw7.check.read_plain import dim_symbol, symbol
+from hw7.checker import judge as ac
+from hw7.checker.judge_bigo import escape_direction
+from hw7.checker.judge_matrix import mat_eval
+from hw7.checker.read_plain import dim_symbol, symbol
 
 ROOT = Path(__file__).resolve().parents[1]
 d, sigma, mu, N, D, M, lam = (symbol(s) for s in ("d", "sigma", "mu", "N", "D", "M", "lam"))

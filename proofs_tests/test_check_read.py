@@ -16,7 +16,7 @@ import sympy as sp
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from hw7.check.read_plain import (
+from hw7.checker.read_plain import (
     MAX_DEPTH,
     MAX_EXPONENT,
     MAX_LENGTH,

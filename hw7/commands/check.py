@@ -33,7 +33,7 @@ def register(sub) -> None:
 
 
 def _entry(qid: str, key: str | None) -> dict:
-    from hw7.check import judge as ac
+    from hw7.checker import judge as ac
 
     if key is None:
         return ac.reference_entry(qid)
@@ -48,7 +48,7 @@ def _entry(qid: str, key: str | None) -> dict:
 
 def _sub_answers(qid: str, key: str | None) -> list[str]:
     """Checkable sub-answers of ``qid`` (q5c -> q5c.time, q5c.space)."""
-    from hw7.check import judge as ac
+    from hw7.checker import judge as ac
 
     prefix = qid.strip().lower() + "."
     if key is not None:
@@ -75,7 +75,7 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
-    from hw7.check import judge as ac
+    from hw7.checker import judge as ac
 
     timeout = ac.DEFAULT_TIMEOUT if args.timeout is None else args.timeout
     if not 0 < timeout <= 600:

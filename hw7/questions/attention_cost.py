@@ -160,7 +160,7 @@ def _regime_form(expr, variables, regime):
     """The monomials of ``expr`` not dominated by the others in ``regime`` — the same
     ``[[a, "<=", b]]`` conditions `hw7 check` reads from ``data["regime"]`` (an exact LP
     per monomial)."""
-    from hw7.check.judge_bigo import escape_direction, regime_pairs
+    from hw7.checker.judge_bigo import escape_direction, regime_pairs
 
     regime = regime_pairs({"regime": regime}, variables)
     mons = [t.as_coeff_Mul()[1] for t in sp.Add.make_args(sp.expand(expr))]

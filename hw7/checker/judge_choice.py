@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from hw7.check.judge import Unjudgeable, Verdict, _reference
+from hw7.checker.judge import Unjudgeable, Verdict, _reference
 
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten".split())}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from hw7.check.judge import SEARCH_EXAMPLES, Unjudgeable, Verdict, _find, _matrix_names
+from hw7.checker.judge import SEARCH_EXAMPLES, Unjudgeable, Verdict, _find, _matrix_names
 
 
 def mat_eval(expr, env: dict):
@@ -103,7 +103,7 @@ def _matrix_samples(shapes: dict, scalars: list[str], seed: int = 0) -> list[dic
 def _env_of(ex: dict):
     import sympy
 
-    from hw7.check.read_plain import dim_symbol
+    from hw7.checker.read_plain import dim_symbol
 
     env = {k: (v.astype(float) if hasattr(v, "astype") else float(v)) for k, v in ex.items()
            if k != "__size"}

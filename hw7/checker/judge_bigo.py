@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
-from hw7.check.judge import Unjudgeable, Verdict
+from hw7.checker.judge import Unjudgeable, Verdict
 from hw7.errors import UsageError
 
 
@@ -99,7 +99,7 @@ def regime_pairs(data, variables) -> list[tuple[int, int]]:
 def judge_bigo(qid, entry, pa, pr) -> Verdict:
     import sympy
 
-    from hw7.check.read_plain import symbol
+    from hw7.checker.read_plain import symbol
 
     data = entry.get("data") or {}
     names = list(data.get("bigo_vars") or entry.get("symbols") or [])

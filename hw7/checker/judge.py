@@ -13,15 +13,15 @@ section, run derive-only). Its ``check_kind`` says how to compare:
 * ``matrix``  matrix expressions in X, W1, W2 (and lam): shapes are tracked,
               ``expand`` decides equality symbolically, and explicit integer
               matrices of the shapes in ``data["shapes"]`` give a counterexample
-              (:mod:`hw7.check.judge_matrix`).
+              (:mod:`hw7.checker.judge_matrix`).
 * ``bigo``    Θ-equivalence for positive variables growing independently, after
               substituting ``data["assume"]`` such as {"M": "D"}; the
-              counterexample is a direction of growth (:mod:`hw7.check.judge_bigo`).
+              counterexample is a direction of growth (:mod:`hw7.checker.judge_bigo`).
 * ``vector``  entry-wise ``expr`` comparison.
 * ``choice`` / ``choices``  case- and spelling-tolerant matching of the options
-              (:mod:`hw7.check.judge_choice`).
+              (:mod:`hw7.checker.judge_choice`).
 
-Answers are parsed only by :mod:`hw7.check.read_plain`. :func:`judge_limited` runs the
+Answers are parsed only by :mod:`hw7.checker.read_plain`. :func:`judge_limited` runs the
 judgement in a forked child with a hard wall-clock limit and a memory limit.
 """
 
@@ -290,7 +290,7 @@ def _scalar_symbols(entry) -> list[str]:
 
 
 def _parse(entry, text):
-    from hw7.check.read_plain import parse_answer
+    from hw7.checker.read_plain import parse_answer
 
     kind = entry["check_kind"]
     return parse_answer(text, kind=kind, symbols=_scalar_symbols(entry),
@@ -306,7 +306,7 @@ def _reference(entry):
             raise ValueError("choice entry without options/choices")
         if kind == "choice" and len(chosen) != 1:
             raise ValueError("single-choice entry must select exactly one option")
-        from hw7.check.judge_choice import match_option
+        from hw7.checker.judge_choice import match_option
 
         return [match_option(c, opts, strict=True) for c in chosen]
     if not isinstance(entry.get("expr"), str) or not entry["expr"].strip():
@@ -563,7 +563,7 @@ def judge(entry, text) -> Verdict:
     """Judge ``text`` against ``entry`` in this process (no time/memory limit)."""
     import sympy
 
-    from hw7.check.read_plain import ParseError, ShapeError
+    from hw7.checker.read_plain import ParseError, ShapeError
 
     entry = _as_entry(entry)
     qid = entry.get("qid") or "?"
@@ -573,7 +573,7 @@ def judge(entry, text) -> Verdict:
         if kind not in KINDS:
             raise UsageError(f"{qid} has no checkable answer")
         if kind in ("choice", "choices"):
-            from hw7.check.judge_choice import judge_choice
+            from hw7.checker.judge_choice import judge_choice
 
             v = judge_choice(qid, entry, text)
         else:
@@ -587,11 +587,11 @@ def judge(entry, text) -> Verdict:
                 return _timed(Verdict(qid, "refuted", f"the answer is not a valid matrix expression: "
                                       f"{exc}", "shape"), t0)
             if kind == "matrix":
-                from hw7.check.judge_matrix import judge_matrix
+                from hw7.checker.judge_matrix import judge_matrix
 
                 v = judge_matrix(qid, entry, pa, pr)
             elif kind == "bigo":
-                from hw7.check.judge_bigo import judge_bigo
+                from hw7.checker.judge_bigo import judge_bigo
 
                 v = judge_bigo(qid, entry, pa, pr)
             elif kind == "vector":
@@ -626,7 +626,7 @@ def _judge_vector(qid, pa, pr) -> Verdict:
                        "length", parsed=text)
     wrong = []
     for i, (x, y) in enumerate(zip(a, r), start=1):
-        # entries are SymPy objects already (hw7.check.read_plain builds them node by node)
+        # entries are SymPy objects already (hw7.checker.read_plain builds them node by node)
         v = _judge_scalar(qid, x, y, parsed_text=sympy.sstr(x),
                           reveal=False)
         if v.status != "correct":
@@ -680,7 +680,7 @@ def judge_limited(entry, text, *, timeout: float = DEFAULT_TIMEOUT,
     import hypothesis  # noqa: F401
     import sympy  # noqa: F401
 
-    from hw7.check import read_plain  # noqa: F401
+    from hw7.checker import read_plain  # noqa: F401
 
     r, w = os.pipe()
     pid = os.fork()
@@ -795,7 +795,7 @@ def example_answer(entry) -> str:
                 return cand
         return "[" + ", ".join(["-1"] * n) + "]"
     if kind == "matrix":
-        from hw7.check.judge_matrix import judge_matrix
+        from hw7.checker.judge_matrix import judge_matrix
 
         pr = _reference(entry)
         names = list(_matrix_names(entry))
