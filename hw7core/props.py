@@ -1,0 +1,159 @@
+"""Property checks and mutation checks: run a Hypothesis property as a function call.
+
+A *property* is a callable ``prop(case)`` that raises ``AssertionError`` when the
+case refutes it; a *strategy* generates the cases. :func:`property_check` runs the
+property over a derandomised, seeded stream of cases and returns a plain
+:class:`PropertyResult`; :func:`mutation_check` feeds the same machinery a
+property built around a deliberately *wrong* formula and passes when Hypothesis
+refutes it (a check that cannot fail is a defect: the mutation shows it can).
+
+Both run inside a normal program (a derivation script, the answer-key build) as
+well as inside pytest; they are independent of the ``hw7`` CLI package (the
+answer key's ``hw7.props`` turns these results into ``Check`` records).
+
+Example (a true property and a mutant of it):
+
+>>> from hypothesis import strategies as st
+>>> def square_is_nonnegative(x):
+...     assert x * x >= 0
+>>> property_check(square_is_nonnegative, st.integers(-10, 10), max_examples=20).passed
+True
+>>> def cube_is_nonnegative(x):          # the mutant: a wrong claim
+...     assert x ** 3 >= 0
+>>> res = mutation_check(cube_is_nonnegative, st.integers(-10, 10), max_examples=20)
+>>> res.refuted, res.counterexample
+(True, -1)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.strategies import SearchStrategy
+
+__all__ = ["PropertyResult", "property_check", "mutation_check", "jsonable"]
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    """What one run of a property over generated cases found.
+
+    examples: how many cases were tried (Hypothesis stops at the first failure,
+        after shrinking it).
+    passed: no case raised ``AssertionError``.
+    counterexample: the shrunk failing case (None when it passed).
+    error: the failing assertion's message ("" when it passed).
+    expect_failure: True for a mutation check; then ``refuted`` is what counts.
+    max_examples: the budget the run was given.
+    seed: the seed the run used (record it to reproduce the cases).
+    """
+
+    examples: int
+    passed: bool
+    counterexample: Any = None
+    error: str = ""
+    expect_failure: bool = False
+    max_examples: int = 0
+    seed: int = 0
+
+    @property
+    def refuted(self) -> bool:
+        """Some case refuted the property (what a mutation check wants)."""
+        return not self.passed
+
+    @property
+    def ok(self) -> bool:
+        """The check succeeded: the property held, or, for a mutation, it was refuted."""
+        return self.refuted if self.expect_failure else self.passed
+
+
+def property_check(prop: Callable[[Any], None], strategy: SearchStrategy, *,
+                   max_examples: int = 30, seed: int = 0) -> PropertyResult:
+    """Run ``prop(case)`` over cases drawn from ``strategy``; a failure is an AssertionError.
+
+    Derandomised and reproducible: the cases depend only on ``seed`` (passed to
+    :func:`hypothesis.seed`), so a recorded seed reproduces the run. Any exception
+    other than ``AssertionError`` propagates (it is a bug, not a refutation).
+
+    prop: callable taking one generated case; raises AssertionError to refute.
+    strategy: a Hypothesis strategy producing the cases.
+    max_examples: the most cases to try (an int ≥ 1).
+    seed: an int recorded with the result by callers.
+
+    >>> from hypothesis import strategies as st
+    >>> def even_square(n):
+    ...     assert (2 * n) ** 2 % 4 == 0
+    >>> property_check(even_square, st.integers(), max_examples=10).examples
+    10
+    """
+    seen: list = []
+    failure: dict = {}
+
+    @hypothesis_seed(int(seed))
+    @settings(max_examples=int(max_examples), derandomize=True, database=None, deadline=None,
+              phases=[Phase.explicit, Phase.generate, Phase.shrink],
+              suppress_health_check=list(HealthCheck), print_blob=False)
+    @given(strategy)
+    def _run(case):
+        seen.append(case)
+        try:
+            prop(case)
+        except AssertionError as exc:
+            failure["case"] = case
+            failure["error"] = str(exc)
+            raise
+
+    try:
+        _run()
+    except AssertionError:
+        return PropertyResult(len(seen), False, failure.get("case"), failure.get("error", ""),
+                              max_examples=int(max_examples), seed=int(seed))
+    return PropertyResult(len(seen), True, max_examples=int(max_examples), seed=int(seed))
+
+
+def mutation_check(wrong_prop: Callable[[Any], None], strategy: SearchStrategy, *,
+                   max_examples: int = 30, seed: int = 0) -> PropertyResult:
+    """The mutation check: the same property built on a *wrong* formula must be refuted.
+
+    Returns a :class:`PropertyResult` with ``expect_failure=True``; its ``ok`` is
+    True when Hypothesis found a counterexample (the checker can tell right from wrong).
+
+    >>> from hypothesis import strategies as st
+    >>> def wrong_sum(n):               # claims 1 + ... + n = n²/2
+    ...     assert sum(range(n + 1)) * 2 == n * n
+    >>> mutation_check(wrong_sum, st.integers(0, 50), max_examples=10).ok
+    True
+    """
+    run = property_check(wrong_prop, strategy, max_examples=max_examples, seed=seed)
+    return dataclasses.replace(run, expect_failure=True)
+
+
+def jsonable(x):
+    """``x`` made JSON-serialisable (numpy arrays and scalars to lists and floats,
+    tuples to lists, anything else unknown to its ``repr``).
+
+    >>> import numpy as np
+    >>> jsonable((1, np.int64(2), np.arange(2)))
+    [1, 2, [0, 1]]
+    """
+    if isinstance(x, (int, float, str, bool)) or x is None:
+        return x
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    try:
+        import numpy as np
+
+        if isinstance(x, np.ndarray):
+            return x.tolist()
+        if isinstance(x, np.generic):
+            return x.item()
+    except ImportError:  # pragma: no cover
+        pass
+    return repr(x)
