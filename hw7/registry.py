@@ -22,9 +22,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hw7.errors import UsageError
+
+if TYPE_CHECKING:  # annotations only (hw7.variants imports SymPy)
+    from hw7.budget import Budget
+    from hw7.variants import Variant
 
 # The homework's question ids, in order (sub-answers add a dotted suffix).
 QUESTION_IDS = [
@@ -122,6 +126,10 @@ class Context:
     numeric: False for ``hw7 derive`` (symbolic work only).
     figures_dir: where figures go (None: do not draw).
     quiet: silence progress bars.
+    variant: the homework variant (:class:`hw7.variants.Variant`) the key is derived
+        for; None: the homework as printed (``hw7.variants.active`` gives the defaults).
+    budget: the profile's row of :data:`hw7.budget.BUDGETS` (filled from ``profile``);
+        sections read sizes as ``ctx.budget.<field>``.
     """
 
     profile: str = "fast"
@@ -130,7 +138,15 @@ class Context:
     numeric: bool = True
     figures_dir: Path | None = None
     quiet: bool = False
+    variant: Variant | None = None
+    budget: Budget | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        if self.budget is None:
+            from hw7.budget import budget_for
+
+            self.budget = budget_for(self.profile)
 
     def cached(self, key: str, fn: Callable[[], Any]) -> Any:
         """Compute ``fn()`` once per context (shared by a result's sections)."""
