@@ -9,8 +9,11 @@ backend's argmax.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
+from hw7core.arrays import check_array
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
@@ -19,10 +22,7 @@ def _validate(q, K, V) -> None:
     for name, t in (("q", q), ("K", K), ("V", V)):
         if not isinstance(t, torch.Tensor):
             raise InputError(f"{name} must be a torch.Tensor, not {type(t).__name__}")
-        if t.dim() < 2:
-            raise InputError(f"{name} must have shape (..., rows, features); got {tuple(t.shape)}")
-        if not t.is_floating_point():
-            raise InputError(f"{name} must be floating point; got {t.dtype}")
+        check_array(t, name, min_ndim=2, allow_empty=True, finite=False)
     if not (q.shape[:-2] == K.shape[:-2] == V.shape[:-2]):
         raise InputError(f"batch dimensions differ: q {tuple(q.shape)}, K {tuple(K.shape)}, "
                          f"V {tuple(V.shape)}")
@@ -37,33 +37,78 @@ def _validate(q, K, V) -> None:
             raise InputError(f"{name} contains NaN or infinite values")
 
 
-def argmax_weights(scores: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(one-hot weights, index) of the largest score per row; ties → lowest index."""
+def scores_float64(q: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
+    """qKᵀ computed in float64, where it cannot overflow for float16/bfloat16/float32 input.
+
+    A product of two float32 (or narrower) numbers is exact in float64 and at most
+    (3.4e38)² ≈ 1.2e77, so D of them sum far below float64's 1.8e308: scores that
+    overflow to ±inf — or to NaN as inf − inf — in the input dtype (e.g. float16 q·k = 60000
+    per row) are finite here and compare correctly. Only float64 input can overflow
+    float64 itself; that is named in an InputError, never turned into an inf or NaN score.
+    (On a device without float64 — Apple MPS — the scores are computed on the CPU.)
+    """
+    dev = q.device
+    if dev.type == "mps":
+        q, K = q.cpu(), K.cpu()
+    s = q.to(torch.float64) @ K.to(torch.float64).transpose(-1, -2)
+    if s.numel() and not bool(torch.isfinite(s).all()):
+        raise InputError("attention scores qᵀk overflow float64 (|q|·|k| > 1.8e308): "
+                         "rescale q or K (a positive factor does not change the argmax)")
+    return s.to(dev) if dev.type == "mps" else s
+
+
+def argmax_weights(scores: torch.Tensor, dtype=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(one-hot weights in ``dtype`` (default the scores'), index) of the largest score per
+    row; ties → lowest index. NaN scores (no order) are an InputError."""
+    if scores.numel() and bool(torch.isnan(scores).any()):
+        raise InputError("attention scores contain NaN (inf − inf in qᵀk?): no argmax")
     n = scores.shape[-1]
     is_max = scores == scores.amax(dim=-1, keepdim=True)
     ar = torch.arange(n, device=scores.device)
     idx = torch.where(is_max, ar, n).amin(dim=-1)
-    return torch.nn.functional.one_hot(idx, n).to(scores.dtype), idx
+    return torch.nn.functional.one_hot(idx, n).to(dtype or scores.dtype), idx
 
 
 def argmax_attention(q, K, V, *, device=None) -> dict:
-    """Q4(a): {'scores', 'weights', 'index', 'output'} for queries ``q``."""
+    """Q4(a): {'scores', 'weights', 'index', 'output'} for queries ``q``.
+
+    Shapes: q (..., L, D), K (..., N, D), V (..., N, M) → scores (..., L, N) in float64
+    (:func:`scores_float64`: no overflow for float16/32 input), weights (..., L, N) one-hot
+    in V's dtype, index (..., L), output (..., L, M). Ties go to the lowest key index.
+    InputError (one line) for shape mismatches, N = 0, non-floating, complex or non-finite
+    input, and float64 scores that overflow.
+
+    >>> import torch
+    >>> q = torch.tensor([[300.0, 300.0]], dtype=torch.float16)
+    >>> K = torch.tensor([[150.0, 150.0], [200.0, 200.0]], dtype=torch.float16)
+    >>> int(argmax_attention(q, K, torch.eye(2, dtype=torch.float16))["index"][0])
+    1
+    """
     dev = resolve_device(device)
     q, K, V = (t.to(dev) if isinstance(t, torch.Tensor) else t for t in (q, K, V))
     _validate(q, K, V)
-    scores = q @ K.transpose(-1, -2)
-    w, idx = argmax_weights(scores)
+    scores = scores_float64(q, K)
+    w, idx = argmax_weights(scores, V.dtype)
     return {"scores": scores, "weights": w, "index": idx, "output": w @ V}
 
 
 def softmax_attention(q, K, V, *, temperature: float = 1.0, device=None) -> torch.Tensor:
-    """softmax(qKᵀ/τ) V — the differentiable relative of argmax attention."""
+    """softmax(qKᵀ/τ) V — the differentiable relative of argmax attention.
+
+    The logits are formed in float64 (:func:`scores_float64`, so float16 scores cannot
+    overflow into a NaN softmax) and the result is returned in V's dtype; InputError if
+    τ is not a finite number > 0 or qKᵀ/τ overflows float64.
+    """
     dev = resolve_device(device)
-    q, K, V = (t.to(dev) for t in (q, K, V))
+    q, K, V = (t.to(dev) if isinstance(t, torch.Tensor) else t for t in (q, K, V))
     _validate(q, K, V)
-    if not temperature > 0:
-        raise InputError(f"temperature must be > 0, got {temperature}")
-    return torch.softmax(q @ K.transpose(-1, -2) / temperature, dim=-1) @ V
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+            or not math.isfinite(temperature) or not temperature > 0:
+        raise InputError(f"temperature must be a finite number > 0, got {temperature!r}")
+    logits = scores_float64(q, K) / temperature
+    if not bool(torch.isfinite(logits).all()):
+        raise InputError(f"qKᵀ/τ overflows float64 at temperature {temperature:g}")
+    return (torch.softmax(logits, dim=-1) @ V.to(logits.dtype)).to(V.dtype)
 
 
 def gradients(q, K, V, *, device=None) -> dict:
