@@ -107,7 +107,7 @@ def q4a(ctx: Context, ans: Answer) -> None:
                                                             "output": got}, "exact",
                             got == [float(x) for x in out]
                             and res["scores"][0].cpu().tolist() == [float(s) for s in der.scores]))
-    n_ex = 40 if ctx.profile == "full" else 20
+    n_ex = ctx.budget.q4a_prop_examples
     ans.checks.append(property_check(
         "argmax attention output == value of the best key (ties → lowest index), random batches",
         best_value_property(), attention_case(), max_examples=n_ex, seed=ctx.seed))
@@ -162,8 +162,8 @@ def q4b(ctx: Context, ans: Answer) -> None:
         and g["argmax"]["fd_grad_q_norm"] == 0 and g["softmax"]["grad_q_norm"] > 0
         and g["softmax"]["grad_K_norm"] > 0, volatile=True))   # softmax norms: last digits vary
     # retrieval experiment over several seeds derived from the run's seed
-    seeds = [ctx.seed * 1000 + t for t in range(8 if ctx.profile == "full" else 4)]
-    steps = 300 if ctx.profile == "full" else 150
+    seeds = [ctx.seed * 1000 + t for t in range(ctx.budget.q4b_retrieval_seeds)]
+    steps = ctx.budget.q4b_retrieval_steps
     runs = [num.retrieval_experiment(seed=s, steps=steps, lr=1.0, device=ctx.device)
             for s in ctx.progress(seeds, desc="q4b retrieval")]
     rows = [[r["seed"], r["target"], round(r["softmax"]["loss"][0], 4),

@@ -33,15 +33,11 @@ def _derived(ctx: Context) -> der_mod.AttentionCost:
 
 
 def _sweep(ctx: Context) -> dict:
-    if ctx.profile == "full":
-        ns = {"softmax": [256, 512, 1024, 2048, 4096, 8192],
-              "linear": [256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]}
-    else:
-        ns = {"softmax": [256, 512, 1024, 2048, 4096],
-              "linear": [256, 512, 1024, 2048, 4096, 8192, 16384, 32768]}
+    ns = {"softmax": list(ctx.budget.q5_sweep_softmax_ns),
+          "linear": list(ctx.budget.q5_sweep_linear_ns)}
     # one thread: scaling exponents are per-core and immune to OpenMP oversubscription
     return ctx.cached("q5cd.sweep", lambda: num.sweep(
-        ns, d=16, m=16, repeats=5 if ctx.profile == "full" else 3, seed=ctx.seed,
+        ns, d=16, m=16, repeats=ctx.budget.q5_timing_repeats, seed=ctx.seed,
         device=ctx.device, threads=1, progress=ctx.progress))
 
 
@@ -66,7 +62,7 @@ def flops_match(impl, poly, **kw):
 
 
 def _flop_checks(ctx: Context, ans: Answer, impl, poly, wrong, label: str) -> None:
-    n_ex = 40 if ctx.profile == "full" else 15
+    n_ex = ctx.budget.q5_prop_examples
     ans.checks.append(property_check(
         f"FlopCounterMode count of the {label} implementation == symbolic matmul FLOPs "
         f"{sp.sstr(poly)} × batch × heads (random shapes)", flops_match(impl, poly),
@@ -249,8 +245,8 @@ def q5d(ctx: Context, ans: Answer) -> None:
                                                "N*": nstar16},
         "linear faster at the largest common N",
         sw["measured_crossover"] is not None, volatile=True))
-    n_b = 16384 if ctx.profile == "full" else 4096
-    b = num.benchmark(n_b, 16, 16, repeats=5 if ctx.profile == "full" else 3, seed=ctx.seed,
+    n_b = ctx.budget.q5_benchmark_n
+    b = num.benchmark(n_b, 16, 16, repeats=ctx.budget.q5_timing_repeats, seed=ctx.seed,
                       model_flops=float(ln.flops.subs({N: n_b, D: 16, M: 16})), device=ctx.device,
                       threads=1 if ctx.device == "cpu" else None)
     ans.data["benchmark"] = b

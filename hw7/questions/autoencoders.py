@@ -40,7 +40,7 @@ def _digit_sweeps(ctx: Context) -> dict:
     """AE at every latent size; DAE and MAE at k ∈ {4, 16} (fast) or every size (full)."""
     def run():
         data = _digits(ctx)
-        other = DIGIT_LATENTS if ctx.profile == "full" else [4, 16]
+        other = list(ctx.budget.q1a_other_latents or DIGIT_LATENTS)
         out = {}
         for kind, ks in (("ae", DIGIT_LATENTS), ("dae", other), ("mae", other)):
             base = num.default_config("digits", kind, ctx.profile, seed=ctx.seed)
@@ -203,7 +203,7 @@ def _corruption_checks(ctx: Context, ans: Answer, der) -> None:
         ans.checks.append(Check("numeric", f"Monte Carlo (torch, n={MC_N}, seed={seed}) {name} at "
                                 f"{params} vs derived {pred:.6g}",
                                 {"estimate": est, "se": se, "z": z}, f"|z| ≤ {Z:g}", abs(z) <= Z))
-    n_prop = 20 if ctx.profile == "fast" else 100
+    n_prop = ctx.budget.q1a_mask_prop_examples
     strat = st.tuples(st.floats(0.05, 0.95).map(lambda v: round(v, 3)),
                       st.floats(0.1, 1.0).map(lambda v: round(v, 3)), st.integers(0, 2**31 - 1))
     mean_fn, var_fn = f["mask_mean"], f["mask_var"]
@@ -237,7 +237,7 @@ def _pca_checks(ctx: Context, ans: Answer) -> None:
                                 "(1/m)Σ_(i>k) λ_i (float64)",
                                 {"pca": p.train_mse, "reference": p.discarded_eigen_sum, "rel": rel},
                                 EXACT_RTOL, rel <= EXACT_RTOL))
-    n_prop = 15 if ctx.profile == "fast" else 60
+    n_prop = ctx.budget.q1a_pca_prop_examples
     strat = _lowdim_strategy()
     ans.checks.append(property_check(
         "Hypothesis over data (n, m, k): linear AE trained to convergence (L-BFGS, float64) "

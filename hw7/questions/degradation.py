@@ -44,7 +44,7 @@ def q6a(ctx: Context, ans: Answer) -> None:
         return
     f_plain = sp.lambdify((der_mod.L, der_mod.s), der.plain_gain)
     f_res = sp.lambdify((der_mod.L, der_mod.s), der.residual_gain)
-    trials = 400 if ctx.profile == "fast" else 4000
+    trials = ctx.budget.q6a_trials
     for depth, s, res in ((8, 0.8, False), (8, 0.5, True), (16, 1.2, False)):
         m, se = num.chain_gain(depth, s, trials=trials, residual=res, seed=ctx.seed,
                                device=ctx.device)
@@ -54,7 +54,7 @@ def q6a(ctx: Context, ans: Answer) -> None:
             "numeric", f"Monte Carlo gain, {'residual' if res else 'plain'} L={depth}, s={s}, "
             f"n=64, {trials} trials (seed {ctx.seed}) vs derived {pred:.4g}",
             {"mean": m, "se": se, "z": z}, f"|z| ≤ {Z}", abs(z) <= Z))
-    steps = 300 if ctx.profile == "fast" else 1500
+    steps = ctx.budget.q6a_steps
     deep = 30
     cfg = [("plain-shallow (4 hidden)", 4, False), (f"plain-deep ({deep} hidden)", deep, False),
            (f"residual-deep ({deep} hidden)", deep, True)]

@@ -41,7 +41,7 @@ def q6b(ctx: Context, ans: Answer) -> None:
     if not ctx.numeric:
         ans.choices = ["BatchNorm"] if der.bn_cross_at != 0 and der.ln_cross == 0 else []
         return
-    seeds = [ctx.seed] if ctx.profile == "fast" else [ctx.seed + k for k in range(5)]
+    seeds = [ctx.seed + k for k in range(ctx.budget.q6b_seeds)]
     rows, worst = [], {"batch": 0.0, "layer": 0.0, "batch-eval": 0.0}
     for s in ctx.progress(seeds, desc="Q6b seeds"):
         x, y = num.data(seed=s, device=ctx.device)

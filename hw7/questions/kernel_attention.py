@@ -245,7 +245,7 @@ def q5b(ctx: Context, ans: Answer) -> None:
                             f"float64, {ctx.device}, seed {ctx.seed}", rows, F64_RTOL, ok,
                             volatile=True))
     ans.volatile_fields.append("tables")
-    n_ex = 40 if ctx.profile == "full" else 15
+    n_ex = ctx.budget.q5_prop_examples
     ans.checks += [
         property_check("φ(q)ᵀφ(k) == (qᵀk+1)², compact map, D ∈ [1, 24]", kernel_identity(),
                        kernel_cases(), max_examples=n_ex, seed=ctx.seed),

@@ -120,7 +120,6 @@ def q1b(ctx: Context, ans: Answer) -> None:
         "when σ1 > … > σk > 0 — the toolkit reports when this fails.")
     if not ctx.numeric:
         return
-    fast = ctx.profile == "fast"
     X, k = _instance(ctx.seed, m=6, k=2, n=60)
     pca = num.pca_solution(X, k)
     rng = np.random.default_rng(ctx.seed + 1)
@@ -140,8 +139,8 @@ def q1b(ctx: Context, ans: Answer) -> None:
                             rel <= 1e-10))
     # gradient descent from random inits reaches the PCA subspace and the tail loss
     rows = []
-    steps = 1500 if fast else 6000
-    for s in range(2 if fast else 5):
+    steps = ctx.budget.q1b_gd_steps
+    for s in range(ctx.budget.q1b_gd_inits):
         W1g, W2g, hist = num.train_gradient_descent(X, k, steps=steps, lr=0.2, seed=ctx.seed + s,
                                                     device=ctx.device)
         ang = float(np.max(num.principal_angles(W2g, pca.U_k)))
@@ -178,7 +177,7 @@ def q1b(ctx: Context, ans: Answer) -> None:
 
     strat = st.integers(3, 7).flatmap(lambda m: st.tuples(
         st.just(m), st.integers(1, m - 1), st.integers(m + 1, m + 30), st.integers(0, 10**6)))
-    n_ex = 15 if fast else 100
+    n_ex = ctx.budget.q1b_prop_examples
     ans.checks.append(property_check("U_kC family stationary with loss Σ_{i>k}σ_i",
                                      prop_family, strat, max_examples=n_ex, seed=ctx.seed))
     ans.checks.append(property_check("mutation W1 = U_kᵀ (no C⁻¹) is refuted", prop_no_inverse,

@@ -51,7 +51,7 @@ def q6c(ctx: Context, ans: Answer) -> None:
         Check("numeric", "float64: buggy loop vs fixed loop with SGD(momentum=1) parameters",
               mom, 1e-12, mom <= 1e-12),
     ]
-    steps = 1000 if ctx.profile == "fast" else 4000
+    steps = ctx.budget.q6c_steps
     runs = [num.train_loop(steps, fixed=f, seed=ctx.seed, device=ctx.device,
                            progress=ctx.progress) for f in (False, True)]
     w = max(steps // 10, 1)

@@ -281,9 +281,9 @@ def q2a(ctx: Context, ans: Answer) -> None:
     def wd_fn(lam, m, n, B):
         return num.weight_decay(lam, m, n)
 
-    fast = ctx.profile == "fast"
+    n_ex = ctx.budget.q2a_prop_examples
     ans.checks.append(property_check("derived weight_decay makes the expected SGD step a step "
-                                     "on L_λ", prop_map, strat, max_examples=10 if fast else 60,
+                                     "on L_λ", prop_map, strat, max_examples=n_ex,
                                      seed=ctx.seed))
 
     def wd_fn_wrong(lam, m, n, B):  # mutation: per-batch scaling 2λ/(mB)
@@ -298,7 +298,7 @@ def q2a(ctx: Context, ans: Answer) -> None:
             wd_fn = saved
 
     ans.checks.append(property_check("mutation weight_decay = 2λ/(mB) is refuted", prop_wrong,
-                                     strat, max_examples=10 if fast else 60, seed=ctx.seed,
+                                     strat, max_examples=n_ex, seed=ctx.seed,
                                      expect_failure=True))
 
 
@@ -314,16 +314,15 @@ def _train_points(ctx: Context):
     smallest non-zero Hessian eigenvalue of L_λ at the closed form), until a relative
     loss gap of 1e-3, and report how far they got.
     """
-    fast = ctx.profile == "fast"
-    m, k, n = (6, 3, 60) if fast else (10, 4, 200)
+    m, k, n = ctx.budget.q2b_shape
     sig = n * np.array([4.0, 2.5, 1.5, 1.0, 0.6, 0.4, 0.3, 0.2, 0.15, 0.1][:m])
     X = lnum.make_data(m, n, sig, seed=ctx.seed)
     s1 = float(np.linalg.eigvalsh(X @ X.T)[-1])
-    ratios = [0.05, 0.3, 0.8, 1.2] if fast else [0.02, 0.1, 0.3, 0.5, 0.8, 1.2, 2.0]
-    plan = [(r, n, "iid", 0.2, False, 3000 if fast else 6000, 1e-9) for r in ratios]
+    ratios = ctx.budget.q2b_ratios
+    plan = [(r, n, "iid", 0.2, False, ctx.budget.q2b_fullbatch_steps, 1e-9) for r in ratios]
     plan.append((0.3, 10, "iid", 0.2, True, 20000, 1e-3))
     plan.append((0.3, 1, "iid", 0.03, True, 100000, 1e-3))
-    if not fast:
+    if ctx.budget.q2b_epoch_sampling:
         plan.append((0.3, 1, "epoch", 0.03, True, 100000, 1e-3))
     rows, pts = [], []
     for i, (r, B, sampling, lrs, decay, cap, target) in enumerate(
@@ -383,7 +382,6 @@ def q2b(ctx: Context, ans: Answer) -> None:
         "gives approximately orthonormal columns; a direction with λ ≥ σ_i collapses to 0.")
     if not ctx.numeric:
         return
-    fast = ctx.profile == "fast"
     # closed form: stationary (autograd), including λ ≥ σ_i
     X = _data(ctx.seed + 6)
     k = 3
@@ -442,7 +440,7 @@ def q2b(ctx: Context, ans: Answer) -> None:
     strat = st.integers(3, 7).flatmap(lambda m: st.tuples(
         st.just(m), st.integers(1, m - 1), st.integers(m + 1, m + 30), st.floats(0.0, 3.0),
         st.integers(0, 10**6)))
-    n_ex = 15 if fast else 100
+    n_ex = ctx.budget.q2b_prop_examples
     ans.checks.append(property_check("closed form is stationary (incl. λ ≥ σ_i, λ = 0)", prop_cf,
                                      strat, max_examples=n_ex, seed=ctx.seed))
 

@@ -37,7 +37,7 @@ def _formulas(der):
 def _samples(ctx: Context, d: int) -> int:
     """Samples per case: a budget of ~4M coordinate draws (fast) or 40M (full) per
     case, 20k–200k samples; the z-test is in standard-error units either way."""
-    scale = 1 if ctx.profile == "fast" else 10
+    scale = ctx.budget.q3_mc_scale
     return scale * min(200_000, max(20_000, 4_000_000 // d))
 
 
@@ -110,7 +110,7 @@ def q3a(ctx: Context, ans: Answer) -> None:
         return
     mean_fn, var_fn = _formulas(der)
     _mc_checks(ctx, ans, "mean", mean_fn)
-    n_prop = 30 if ctx.profile == "fast" else 200
+    n_prop = ctx.budget.q3_prop_examples
     ans.checks.append(property_check(
         "Hypothesis over (d, μ, σ): Monte Carlo (n=20000) within 5 SE of derived E and Var",
         _property(mean_fn, var_fn), _prop_strategy(), max_examples=n_prop, seed=ctx.seed))
@@ -179,7 +179,7 @@ def q3b(ctx: Context, ans: Answer) -> None:
     mean_fn, var_fn = _formulas(der)
     std = [c for c in MC_CASES if c[1] == 0.0 and c[2] == 1.0]
     _mc_checks(ctx, ans, "var", var_fn, cases=std)
-    n_prop = 30 if ctx.profile == "fast" else 200
+    n_prop = ctx.budget.q3_prop_examples
     std_strategy = st.tuples(st.integers(1, 64), st.just(0.0), st.just(1.0),
                              st.integers(0, 2**31 - 1))
     ans.checks.append(property_check(
@@ -241,7 +241,7 @@ def q3c(ctx: Context, ans: Answer) -> None:
 
 def _saturation(ctx: Context, ans: Answer) -> None:
     """Illustration: why the scale matters (softmax saturation / gradient size)."""
-    dims = [2, 8, 32, 128, 512, 2048] if ctx.profile == "fast" else [2**j for j in range(1, 13)]
+    dims = list(ctx.budget.q3_saturation_dims)
     pts = num.softmax_saturation(dims, seed=ctx.seed, device=ctx.device)
     rows = []
     for dim in dims:
