@@ -225,6 +225,9 @@ def _meta_line(meta: dict) -> str:
         bits.append(_e(", ".join(f"{k} {v}" for k, v in meta["versions"].items())))
     if isinstance(meta.get("wall_s"), (int, float)):
         bits.append(f"{meta['wall_s']:.1f} s")
+    var = meta.get("variant")
+    if isinstance(var, dict):   # hw7 answers --variant FILE
+        bits.append(_e(f"variant {var.get('name')} (settings digest {var.get('digest')})"))
     return "; ".join(bits)
 
 

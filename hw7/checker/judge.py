@@ -187,8 +187,11 @@ def _store_cache(path: Path, cache: dict) -> None:
         pass  # a cache is an optimisation; a read-only home must not break checks
 
 
-def derive_entry(qid: str) -> dict:
-    """Run the registered section for ``qid`` derive-only; its checkable fields."""
+def derive_entry(qid: str, variant=None) -> dict:
+    """Run the registered section for ``qid`` derive-only; its checkable fields.
+
+    ``variant``: a :class:`hw7.variants.Variant` to derive for (None: the homework).
+    """
     from hw7.registry import Context, select
 
     secs = select(qid)
@@ -196,7 +199,7 @@ def derive_entry(qid: str) -> dict:
         ids = ", ".join(s.qid for s in secs)
         raise UsageError(f"{qid!r} has several answers ({ids}); check one of them")
     try:
-        ans = secs[0].run(Context(numeric=False, quiet=True, figures_dir=None))
+        ans = secs[0].run(Context(numeric=False, quiet=True, figures_dir=None, variant=variant))
     except (UsageError, InputError):
         raise
     except Exception as exc:  # noqa: BLE001 - a broken section: one line, not a traceback
@@ -205,23 +208,25 @@ def derive_entry(qid: str) -> dict:
     return _as_entry(ans.to_json())
 
 
-def reference_entry(qid: str, *, use_cache: bool = True) -> dict:
+def reference_entry(qid: str, *, use_cache: bool = True, variant=None) -> dict:
     """The derived reference entry for ``qid``, from the cache when its sources are unchanged.
 
     The cache (under :func:`cache_dir`, keyed by package version and a hash of the
     source files) only holds what the derivations produced; it is written by
     this function, never by hand, and is parsed with the same whitelist parser
-    as student answers.
+    as student answers. A variant's entries are cached under ``qid@<variant digest>``
+    (the digest of its settings, :attr:`hw7.variants.Variant.digest`).
     """
     path = _cache_path() if use_cache else None
     cache = _load_cache(path) if path else {}
     key = qid.strip()
+    tag = "" if variant is None else f"@{variant.digest}"
     for k in (key, key.lower()):
-        if k in cache:
-            return cache[k]
-    entry = derive_entry(key)
+        if k + tag in cache:
+            return cache[k + tag]
+    entry = derive_entry(key, variant=variant)
     if path:
-        cache[entry["qid"]] = entry
+        cache[entry["qid"] + tag] = entry
         _store_cache(path, cache)
     return entry
 

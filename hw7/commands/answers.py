@@ -27,6 +27,8 @@ def register(sub) -> None:
     p.add_argument("--check", action="store_true",
                    help="do not write: exit 1 if the key in --out differs from a fresh build")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--variant", metavar="FILE", default=None,
+                   help="derive the key for a homework variant (TOML, see variants/)")
     p.set_defaults(func=run)
 
 
@@ -36,7 +38,13 @@ def run(args) -> int:
     resolve_device(args.device)
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
-    ctx = Context(profile=args.profile, device=args.device, seed=args.seed, quiet=args.quiet)
+    variant = None
+    if getattr(args, "variant", None) is not None:   # read and validated before anything is written
+        from hw7.variants import load
+
+        variant = load(args.variant)
+    ctx = Context(profile=args.profile, device=args.device, seed=args.seed, quiet=args.quiet,
+                  variant=variant)
     out: Path = args.out
     if args.check:
         return _check(ctx, out, args.only)

@@ -29,14 +29,16 @@ def register(sub) -> None:
                    help="hard time limit per check in seconds (default 5)")
     p.add_argument("--key", default=None, metavar="ANSWERS_JSON",
                    help="judge against this answers.json (from 'hw7 answers') instead of deriving")
+    p.add_argument("--variant", metavar="FILE", default=None,
+                   help="judge against the key derived for this homework variant (TOML)")
     p.set_defaults(func=run)
 
 
-def _entry(qid: str, key: str | None) -> dict:
+def _entry(qid: str, key: str | None, variant=None) -> dict:
     from hw7.checker import judge as ac
 
     if key is None:
-        return ac.reference_entry(qid)
+        return ac.reference_entry(qid, variant=variant)
     entries = ac.entries_from_key(key)
     q = qid.strip()
     for k in (q, q.lower()):
@@ -80,7 +82,14 @@ def _run(args) -> int:
     timeout = ac.DEFAULT_TIMEOUT if args.timeout is None else args.timeout
     if not 0 < timeout <= 600:
         raise UsageError(f"--timeout must be between 0 and 600 seconds, got {args.timeout}")
-    entry = _entry(args.qid, args.key)
+    variant = None
+    if getattr(args, "variant", None) is not None:
+        from hw7.variants import load
+
+        if args.key is not None:
+            raise UsageError("give --key or --variant, not both (a key file names its own variant)")
+        variant = load(args.variant)
+    entry = _entry(args.qid, args.key, variant)
     qid = entry.get("qid") or args.qid
     why = ac.uncheckable_reason(entry)
     if why is not None:
