@@ -118,3 +118,39 @@ def general_formulas_at(der: ScaledDotProduct, means: list) -> tuple[sp.Expr, sp
     vg = der.var_general.subs(sub).doit()
     rep = {mu_vec[j + 1]: means[j] for j in range(dim)}
     return sp.expand(mg.subs(rep)), sp.expand(vg.subs(rep))
+
+
+@dataclass
+class ScaleConvention:
+    """Q3(c) under a convention for how the scale enters the score (homework variants)."""
+
+    convention: str              # "divide": score qᵀk/s; "multiply": score s·qᵀk
+    score: sp.Expr               # the scaled score as a function of the raw score t
+    equation: sp.Eq              # Var(scaled score) = 1, in s
+    scale: sp.Expr               # the solution s > 0
+    divisor: sp.Expr             # the scaled score is qᵀk / divisor
+    scaled_mean: sp.Expr         # E[scaled score] at the solution
+    scaled_var: sp.Expr          # Var(scaled score) at the solution
+
+
+def scale_under(der: ScaledDotProduct, convention: str = "divide") -> ScaleConvention:
+    """Solve Q3(c) for s when the score is qᵀk/s ("divide", the homework) or s·qᵀk
+    ("multiply"): E and Var of a·qᵀk are a·E and a²·Var; solve Var = 1 for s > 0.
+
+    >>> der = derive()
+    >>> scale_under(der, "multiply").scale
+    1/sqrt(d)
+    """
+    if convention not in ("divide", "multiply"):
+        raise ValueError(f"convention must be 'divide' or 'multiply', got {convention!r}")
+    a = 1 / s if convention == "divide" else s          # the score is a·qᵀk
+    eq = sp.Eq(a**2 * der.var_standard, 1)
+    sols = sp.solve(eq, s)
+    if len(sols) != 1:
+        raise RuntimeError(f"expected one positive scale, got {sols}")
+    scale = sp.simplify(sols[0])
+    a_at = a.subs(s, scale)
+    return ScaleConvention(convention=convention, score=a * sp.Symbol("t"), equation=eq,
+                           scale=scale, divisor=sp.simplify(1 / a_at),
+                           scaled_mean=sp.simplify(a_at * der.mean_standard),
+                           scaled_var=sp.simplify(a_at**2 * der.var_standard))

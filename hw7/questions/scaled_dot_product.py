@@ -6,6 +6,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from derivations import scaled_dot_product as der_mod
+from hw7 import variants
 from hw7.props import property_check
 from hw7.registry import Answer, Check, Context, section
 from numerics import scaled_dot_product as num
@@ -194,29 +195,49 @@ def q3b(ctx: Context, ans: Answer) -> None:
 @section("q3c", title="The scale s", question="Q3(c)", result=RESULT)
 def q3c(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
-    ans.latex = "s = " + sp.latex(der.scale)
-    ans.expr = sp.sstr(der.scale)
-    ans.obj = sp.Eq(der_mod.s, der.scale)
+    conv = variants.active(ctx).q3.convention          # how s enters the score
+    sc = ctx.cached(f"q3c.{conv}", lambda: der_mod.scale_under(der, conv))
+    div = conv == "divide"
+    ans.latex = "s = " + sp.latex(sc.scale)
+    ans.expr = sp.sstr(sc.scale)
+    ans.obj = sp.Eq(der_mod.s, sc.scale)
     ans.symbols = {"d": SYMBOLS["d"]}
     ans.check_kind = "expr"
-    ans.derivation += [
-        ("E[qᵀk/s] = E[qᵀk]/s, which is 0 for any s when μ = 0",
-         r"\mathbb{E}[q^\top k/s] = " + sp.latex(der.mean_standard / der_mod.s)),
-        ("Var(qᵀk/s) = Var(qᵀk)/s²; solve for s > 0", sp.latex(der.scale_equation)),
-        ("Solution", "s = " + sp.latex(der.scale)),
-        ("Equivalent multiplicative factor on qᵀk", sp.latex(der.factor)),
-    ]
-    ans.data["multiplicative_factor"] = {"latex": sp.latex(der.factor), "expr": sp.sstr(der.factor)}
-    ans.explanation = (f"Dividing the score by s = {sp.sstr(der.scale)} (equivalently multiplying by "
-                       f"{sp.sstr(der.factor)}) keeps the mean at {der.scaled_mean} and makes the "
-                       f"variance {der.scaled_var} for every d, so the softmax input does not grow "
+    if div:
+        ans.derivation += [
+            ("E[qᵀk/s] = E[qᵀk]/s, which is 0 for any s when μ = 0",
+             r"\mathbb{E}[q^\top k/s] = " + sp.latex(der.mean_standard / der_mod.s)),
+            ("Var(qᵀk/s) = Var(qᵀk)/s²; solve for s > 0", sp.latex(sc.equation)),
+            ("Solution", "s = " + sp.latex(sc.scale)),
+            ("Equivalent multiplicative factor on qᵀk", sp.latex(1 / sc.divisor)),
+        ]
+        ans.data["multiplicative_factor"] = {"latex": sp.latex(1 / sc.divisor),
+                                             "expr": sp.sstr(1 / sc.divisor)}
+        how = (f"Dividing the score by s = {sp.sstr(sc.scale)} (equivalently multiplying by "
+               f"{sp.sstr(1 / sc.divisor)})")
+    else:
+        ans.derivation += [
+            ("E[s·qᵀk] = s·E[qᵀk], which is 0 for any s when μ = 0",
+             r"\mathbb{E}[s\,q^\top k] = " + sp.latex(der_mod.s * der.mean_standard)),
+            ("Var(s·qᵀk) = s²·Var(qᵀk); solve for s > 0", sp.latex(sc.equation)),
+            ("Solution", "s = " + sp.latex(sc.scale)),
+            ("Equivalent divisor of qᵀk", sp.latex(sc.divisor)),
+        ]
+        ans.data["divisor"] = {"latex": sp.latex(sc.divisor), "expr": sp.sstr(sc.divisor)}
+        ans.data["convention"] = "score s·qᵀk (variant)"
+        how = (f"Multiplying the score by s = {sp.sstr(sc.scale)} (equivalently dividing by "
+               f"{sp.sstr(sc.divisor)})")
+    ans.explanation = (f"{how} keeps the mean at {sc.scaled_mean} and makes the "
+                       f"variance {sc.scaled_var} for every d, so the softmax input does not grow "
                        "with the dimension.")
-    ans.checks.append(Check("symbolic", "E[qᵀk/s] and Var(qᵀk/s) at the derived s",
-                            {"mean": sp.sstr(der.scaled_mean), "var": sp.sstr(der.scaled_var)},
-                            "exactly 0 and 1", der.scaled_mean == 0 and der.scaled_var == 1))
+    ans.checks.append(Check("symbolic", ("E[qᵀk/s] and Var(qᵀk/s)" if div else
+                                         "E[s·qᵀk] and Var(s·qᵀk)") + " at the derived s",
+                            {"mean": sp.sstr(sc.scaled_mean), "var": sp.sstr(sc.scaled_var)},
+                            "exactly 0 and 1", sc.scaled_mean == 0 and sc.scaled_var == 1))
     if not ctx.numeric:
         return
-    scale_fn = sp.lambdify(der_mod.d, der.scale, "math")
+    scale_fn = sp.lambdify(der_mod.d, sc.divisor, "math")   # the scaled score is qᵀk/divisor
+    score = "qᵀk/s" if div else "s·qᵀk"
     for (d, mu, sigma), est_np, est_t in _mc(ctx):
         if (mu, sigma) != (0.0, 1.0):
             continue
@@ -226,14 +247,17 @@ def q3c(ctx: Context, ans: Answer) -> None:
             zv = num.zscore(est.var / s_val**2, est.var_se / s_val**2, 1.0)
             ans.checks.append(Check(
                 "numeric",
-                f"Monte Carlo {est.backend} mean and variance of qᵀk/s at d={d} "
+                f"Monte Carlo {est.backend} mean and variance of {score} at d={d} "
                 f"(n={est.n}, seed={est.seed}) vs 0 and 1",
                 {"mean": est.mean / s_val, "var": est.var / s_val**2, "z_mean": zm, "z_var": zv},
                 f"|z| ≤ {Z:g}", abs(zm) <= Z and abs(zv) <= Z))
-    # The mutation: s = d (a common slip) must be refuted by the same z-test.
+    # The mutation: dividing by d (s = d, or s = 1/d when s multiplies) — a common slip —
+    # must be refuted by the same z-test.
+    wrong_s = der_mod.d if div else 1 / der_mod.d
     wrong = [(d, est) for (d, mu, sigma), est, _ in _mc(ctx) if (mu, sigma) == (0.0, 1.0) and d > 1]
     refuted = [abs(num.zscore(est.var / d**2, est.var_se / d**2, 1.0)) > Z for d, est in wrong]
-    ans.checks.append(Check("numeric", "mutation: s = d gives Var(qᵀk/s) ≠ 1 (refuted by the z-test)",
+    ans.checks.append(Check("numeric", f"mutation: s = {sp.sstr(wrong_s)} gives Var({score}) ≠ 1 "
+                            "(refuted by the z-test)",
                             {"refuted_cases": sum(refuted), "cases": len(refuted)},
                             "refuted in every case with d > 1", all(refuted) and bool(refuted)))
     _saturation(ctx, ans)
