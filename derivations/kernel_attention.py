@@ -43,9 +43,10 @@ from sympy.simplify.simplify import factor_sum
 from hw7core.errors import InputError
 
 __all__ = [
-    "KernelAttention", "derive", "compact_features", "full_features", "compact_weight",
-    "full_weight", "prove_compact", "prove_full", "explicit_check", "compact_dim_count",
-    "full_dim_count", "dot", "MAX_DEGREE", "D", "N", "q", "k", "c", "p",
+    "KernelAttention", "CompactProof", "derive", "compact_features", "full_features",
+    "compact_weight", "full_weight", "prove_compact", "prove_full", "explicit_check",
+    "compact_dim_count", "full_dim_count", "dot", "kernel_degree", "kernel_offset",
+    "MAX_DEGREE", "D", "N", "q", "k", "c", "p",
 ]
 
 D = sp.Symbol("D", positive=True, integer=True)
@@ -59,8 +60,12 @@ _x = sp.IndexedBase("x")
 
 
 # --------------------------------------------------------------------------- parameters
-def _degree(degree) -> int:
-    """The degree p as an int ≥ 1, else InputError (bools and non-integers refused)."""
+def kernel_degree(degree) -> int:
+    """The degree p as an int in 1..MAX_DEGREE, else InputError (bools, floats refused).
+
+    >>> kernel_degree(3)
+    3
+    """
     if isinstance(degree, bool) or not isinstance(degree, (numbers.Integral, sp.Integer)):
         raise InputError(f"kernel degree p must be an integer ≥ 1, got {degree!r}")
     if not 1 <= int(degree) <= MAX_DEGREE:
@@ -68,11 +73,15 @@ def _degree(degree) -> int:
     return int(degree)
 
 
-def _offset(offset) -> sp.Expr:
+def kernel_offset(offset) -> sp.Expr:
     """The offset c as an exact SymPy number ≥ 0 (or a non-negative SymPy symbol).
 
     Floats are read through their shortest decimal ``repr`` (0.1 → 1/10), so a variant
-    file's ``offset = 0.5`` is the exact 1/2.
+    file's ``offset = 0.5`` is the exact 1/2. InputError for negative, non-finite or
+    non-numeric values.
+
+    >>> kernel_offset(0.5)
+    1/2
     """
     if isinstance(offset, bool):
         raise InputError(f"kernel offset c must be a number ≥ 0, got {offset!r}")
@@ -192,7 +201,7 @@ def prove_full(degree: int = 2, offset=1, *, weight: Callable = full_weight
     >>> prove_full(3, 1)[1]
     0
     """
-    degree, offset = _degree(degree), _offset(offset)
+    degree, offset = kernel_degree(degree), kernel_offset(offset)
     inner, manipulated = sp.Integer(0), sp.Integer(0)
     for jj in range(degree + 1):
         idx = _indices(jj)
@@ -231,7 +240,7 @@ def prove_compact(degree: int = 2, offset=1, *, weight: Callable = compact_weigh
     >>> prove_compact(3, 2).holds
     True
     """
-    degree, offset = _degree(degree), _offset(offset)
+    degree, offset = kernel_degree(degree), kernel_offset(offset)
     base = tuple(sp.expand(offset ** m - sum(f * f for f in compact_features([], m, offset,
                                                                             weight=weight)))
                  for m in range(degree + 1))
@@ -255,7 +264,7 @@ def explicit_check(degree: int = 2, offset=1, dims: Sequence[int] = (1, 2, 3, 4)
     >>> explicit_check(3, 1, dims=(2,))
     {2: (0, 0)}
     """
-    degree, offset = _degree(degree), _offset(offset)
+    degree, offset = kernel_degree(degree), kernel_offset(offset)
     out = {}
     for dim in dims:
         qs = list(sp.symbols(f"q1:{dim + 1}", real=True))
@@ -276,7 +285,7 @@ def compact_dim_count(degree: int = 2) -> sp.Expr:
     >>> sp.factor(compact_dim_count(3))
     (D + 1)*(D + 2)*(D + 3)/6
     """
-    degree = _degree(degree)
+    degree = kernel_degree(degree)
     total = sp.Integer(1)
     for jj in range(1, degree + 1):
         total += _nested(sp.Integer(1), _indices(jj), lower_chain=True).doit()
@@ -289,7 +298,7 @@ def full_dim_count(degree: int = 2) -> sp.Expr:
     >>> full_dim_count(3)
     D**3 + D**2 + D + 1
     """
-    degree = _degree(degree)
+    degree = kernel_degree(degree)
     total = sp.Integer(1) + sum((_nested(sp.Integer(1), _indices(jj)).doit()
                                  for jj in range(1, degree + 1)), sp.Integer(0))
     return sp.expand(total)
@@ -477,7 +486,7 @@ def derive(degree: int = 2, offset=1) -> KernelAttention:
     >>> der.proven, sp.factor(der.dim_compact), der.sim
     (True, (D + 1)*(D + 2)*(D + 3)/6, (Sum(k[i]*q[i], (i, 1, D)) + 1)**3)
     """
-    return _derive(_degree(degree), _offset(offset))
+    return _derive(kernel_degree(degree), kernel_offset(offset))
 
 
 @functools.cache
