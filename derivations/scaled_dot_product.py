@@ -5,11 +5,23 @@ q, k ∈ R^d independent, q, k ~ N(μ, σ²I). Everything is computed with
 coordinates are independent, so means and variances add (the one assumption,
 recorded in :attr:`ScaledDotProduct.assumptions`). A direct cross-check computes
 the full dot product for an explicit small d.
+
+Public API (beyond the homework's μ·1, shared σ): :func:`coordinate_moments` and
+:func:`dot_product_moments` take separate means and σ's for q and k and an optional
+coordinate-wise correlation ρ (q_i, k_i jointly Gaussian, pairs independent across i).
+
+>>> mean, var = dot_product_moments(sigma_q=sp.Symbol("a", positive=True),
+...                                 sigma_k=sp.Symbol("b", positive=True))
+>>> mean
+Sum(mu_k[i]*mu_q[i], (i, 1, d))
+>>> var
+Sum(a**2*b**2 + a**2*mu_k[i]**2 + b**2*mu_q[i]**2, (i, 1, d))
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import sympy as sp
 from sympy import stats
@@ -22,6 +34,15 @@ mu = sp.Symbol("mu", real=True)
 s = sp.Symbol("s", positive=True)
 i = sp.Symbol("i", positive=True, integer=True)
 mu_vec = sp.IndexedBase("mu")  # mu[i]: general (vector) mean
+mu_q = sp.IndexedBase("mu_q")  # separate vector means of q and k (public API)
+mu_k = sp.IndexedBase("mu_k")
+rho = sp.Symbol("rho", real=True)  # coordinate-wise correlation of q_i and k_i
+
+__all__ = [
+    "ScaledDotProduct", "derive", "coordinate_moments", "dot_product_moments",
+    "explicit_dot_moments", "general_formulas_at",
+    "d", "sigma", "mu", "s", "i", "mu_vec", "mu_q", "mu_k", "rho",
+]
 
 
 @dataclass
@@ -47,14 +68,79 @@ class ScaledDotProduct:
     assumptions: list[str] = field(default_factory=list)
 
 
-def coordinate_moments(m: sp.Expr, sd: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    """E and Var of q_i k_i for independent q_i, k_i ~ N(m, sd²) (sympy.stats)."""
+def coordinate_moments(m: sp.Expr, sd: sp.Expr, m_k: sp.Expr | None = None,
+                       sd_k: sp.Expr | None = None,
+                       corr: sp.Expr = 0) -> tuple[sp.Expr, sp.Expr]:
+    """E and Var of q_i k_i, by ``sympy.stats`` (Q3(a)–(b), one coordinate).
+
+    q_i ~ N(m, sd²) and k_i ~ N(m_k, sd_k²) (``m_k``/``sd_k`` default to ``m``/``sd``:
+    the homework's q, k ~ N(μ, σ²I)), jointly Gaussian with correlation ``corr``
+    (default 0: independent). Correlated pairs are built from two independent
+    standard normals Z1, Z2 as q_i = m + sd·Z1, k_i = m_k + sd_k(ρZ1 + √(1−ρ²)Z2),
+    which is the bivariate normal with that mean, variances and correlation.
+    Arguments are SymPy expressions (numbers are sympified); sd, sd_k > 0, |ρ| ≤ 1.
+    Returns (mean, variance) as SymPy expressions.
+
+    >>> coordinate_moments(sp.Symbol("m"), sp.Integer(1))
+    (m**2, 2*m**2 + 1)
+    """
+    m_k = m if m_k is None else sp.sympify(m_k)
+    sd_k = sd if sd_k is None else sp.sympify(sd_k)
+    corr = sp.sympify(corr)
+    if corr != 0:
+        return _correlated_moments(m, sd, m_k, sd_k, corr)
     qi = stats.Normal("q_i", m, sd)
-    ki = stats.Normal("k_i", m, sd)
+    ki = stats.Normal("k_i", m_k, sd_k)
     mean = sp.simplify(stats.E(qi * ki))
     # Var(XY) = E[X²Y²] − E[XY]²; sympy.stats computes both integrals.
     var = sp.expand(sp.simplify(stats.E(qi**2 * ki**2) - mean**2))
     return mean, var
+
+
+@cache
+def _standard_normal_moment(power: int) -> sp.Expr:
+    """E[Z^power] for Z ~ N(0, 1), by sympy.stats."""
+    return stats.E(stats.Normal("Z", 0, 1) ** power)
+
+
+def _correlated_moments(m, sd, m_k, sd_k, corr) -> tuple[sp.Expr, sp.Expr]:
+    """Mean and variance of q_i k_i for a correlated pair, via two independent N(0, 1).
+
+    q_i k_i and its square are polynomials in Z1, Z2; by independence E[Z1^a Z2^b] =
+    E[Z^a]E[Z^b], each factor a sympy.stats moment (one integral per power, which is
+    far faster than integrating the joint expression).
+    """
+    z1, z2 = sp.symbols("Z_1 Z_2", real=True)
+    qi = m + sd * z1
+    ki = m_k + sd_k * (corr * z1 + sp.sqrt(1 - corr**2) * z2)
+
+    def expect(expr):
+        poly = sp.Poly(sp.expand(expr), z1, z2)
+        return sp.expand(sum(c * _standard_normal_moment(a) * _standard_normal_moment(b)
+                             for (a, b), c in poly.terms()))
+
+    mean = expect(qi * ki)
+    var = sp.expand(expect((qi * ki) ** 2) - mean**2)
+    return mean, var
+
+
+def dot_product_moments(dim: sp.Expr = d, mean_q: sp.Expr = mu_q[i], mean_k: sp.Expr = mu_k[i],
+                        sigma_q: sp.Expr = sigma, sigma_k: sp.Expr = sigma,
+                        corr: sp.Expr = 0) -> tuple[sp.Expr, sp.Expr]:
+    """E[qᵀk] and Var(qᵀk) for q, k ∈ R^dim with independent coordinate pairs.
+
+    Coordinate i: q_i ~ N(mean_q, sigma_q²), k_i ~ N(mean_k, sigma_k²) with
+    correlation ``corr`` between q_i and k_i (0: q and k independent). ``mean_q`` and
+    ``mean_k`` may depend on the summation index :data:`i` (a vector mean, the default
+    ``mu_q[i]``, ``mu_k[i]``) or not (a mean shared by every coordinate). The pairs
+    (q_i, k_i) are independent across i, so the moments of the sum are sums of the
+    per-coordinate moments (:func:`coordinate_moments`). Returns SymPy ``Sum``s over
+    i = 1..dim (call ``.doit()`` to evaluate them for a numeric or shared-mean case).
+    Units: the mean is in (units of q)·(units of k), the variance in its square.
+    """
+    cmean, cvar = coordinate_moments(sp.sympify(mean_q), sp.sympify(sigma_q),
+                                     sp.sympify(mean_k), sp.sympify(sigma_k), corr)
+    return sp.Sum(cmean, (i, 1, dim)), sp.Sum(sp.expand(cvar), (i, 1, dim))
 
 
 def explicit_dot_moments(dim: int, means, sd) -> tuple[sp.Expr, sp.Expr]:

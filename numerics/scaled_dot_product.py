@@ -2,6 +2,18 @@
 
 Every estimate comes with its standard error, so a derived value is accepted when
 it lies within ``z_max`` standard errors of the estimate (see :func:`agrees`).
+
+Beyond the homework's q, k ~ N(μ, σ²I), q and k may have their own means and σ's
+and a coordinate-wise correlation ρ (the public API: ``mu_k=``, ``sigma_k=``,
+``rho=``). Source: Vaswani et al., "Attention Is All You Need" (2017), §3.2.1 and
+footnote 4 (the variance argument for the 1/√d scale).
+
+>>> est = dot_moments_numpy(4, 0.0, 1.0, 20_000, seed=0)     # Var(qᵀk) = d = 4
+>>> agrees(est, 0.0, 4.0)[0]
+True
+>>> est = dot_moments_numpy(4, 0.0, 1.0, 20_000, seed=0, rho=0.5)  # E = dρ = 2
+>>> abs(zscore(est.mean, est.mean_se, 2.0)) <= Z_MAX
+True
 """
 
 from __future__ import annotations
@@ -13,11 +25,13 @@ import numpy as np
 
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
+from numerics.montecarlo import Z_MAX, zscore
 
-# 5 standard errors: a two-sided normal tail of 5.7e-7 per comparison, so a correct
-# formula essentially never fails over the few hundred comparisons a run makes,
-# while a wrong one (off by a term of order the SE·√n) fails at the sizes used.
-Z_MAX = 5.0
+__all__ = [
+    "MomentEstimate", "dot_moments_numpy", "dot_moments_torch", "agrees",
+    "assert_moments_match", "zscore", "Z_MAX", "SaturationPoint", "softmax_saturation",
+    "plot_saturation",
+]
 
 
 @dataclass
@@ -36,23 +50,41 @@ class MomentEstimate:
         return asdict(self)
 
 
-def _validate(d: int, mu, sigma: float, n: int) -> np.ndarray:
-    if not isinstance(d, (int, np.integer)) or d < 1:
-        raise InputError(f"dimension d must be a positive integer, got {d!r}")
-    if not (isinstance(sigma, (int, float, np.floating)) and math.isfinite(sigma) and sigma > 0):
-        raise InputError(f"sigma must be a finite positive number, got {sigma!r}")
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise InputError(f"number of samples n must be an integer >= 2, got {n!r}")
+def _check_sigma(sigma, name: str) -> float:
+    if isinstance(sigma, bool) or not (isinstance(sigma, (int, float, np.floating))
+                                       and math.isfinite(sigma) and sigma > 0):
+        raise InputError(f"{name} must be a finite positive number, got {sigma!r}")
+    return float(sigma)
+
+
+def _check_mean(mu, d: int, name: str) -> np.ndarray:
     try:
         raw = np.asarray(mu, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError(f"mu must be a number or a vector of numbers, got {mu!r}") from None
+        raise InputError(f"{name} must be a number or a vector of numbers, got {mu!r}") from None
     if raw.ndim > 1 or (raw.ndim == 1 and raw.shape != (d,)):
-        raise InputError(f"mu must be a scalar or a vector of length d={d}, got shape {raw.shape}")
-    mu_arr = np.broadcast_to(raw, (int(d),)).copy()
-    if not np.all(np.isfinite(mu_arr)):
-        raise InputError("mu must be finite")
-    return mu_arr
+        raise InputError(f"{name} must be a scalar or a vector of length d={d}, "
+                         f"got shape {raw.shape}")
+    arr = np.broadcast_to(raw, (int(d),)).copy()
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{name} must be finite")
+    return arr
+
+
+def _validate(d: int, mu, sigma: float, n: int, mu_k=None, sigma_k=None, rho=0.0):
+    """Checked (mu_q, mu_k, sigma_q, sigma_k, rho); mu_k/sigma_k default to mu/sigma."""
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+        raise InputError(f"dimension d must be a positive integer, got {d!r}")
+    sigma = _check_sigma(sigma, "sigma")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise InputError(f"number of samples n must be an integer >= 2, got {n!r}")
+    mu_arr = _check_mean(mu, d, "mu")
+    mu_k_arr = mu_arr.copy() if mu_k is None else _check_mean(mu_k, d, "mu_k")
+    sigma_k = sigma if sigma_k is None else _check_sigma(sigma_k, "sigma_k")
+    if isinstance(rho, bool) or not (isinstance(rho, (int, float, np.floating))
+                                     and math.isfinite(rho) and -1 <= rho <= 1):
+        raise InputError(f"correlation rho must be a number in [-1, 1], got {rho!r}")
+    return mu_arr, mu_k_arr, sigma, sigma_k, float(rho)
 
 
 def _summarise(x_sum: float, x2_sum: float, x3_sum: float, x4_sum: float, n: int):
@@ -70,18 +102,36 @@ def _summarise(x_sum: float, x2_sum: float, x3_sum: float, x4_sum: float, n: int
     return mean, mean_se, var, var_se
 
 
+def _pair(z1, z2, mu_q, mu_k, sigma, sigma_k, rho):
+    """(q, k) from independent standard normals z1, z2 (numpy or torch alike)."""
+    q = mu_q + sigma * z1
+    if rho == 0:
+        return q, mu_k + sigma_k * z2
+    return q, mu_k + sigma_k * (rho * z1 + math.sqrt(1 - rho * rho) * z2)
+
+
 def dot_moments_numpy(d: int, mu, sigma: float, n: int, seed: int = 0,
-                      chunk: int = 65536) -> MomentEstimate:
-    """Estimate E[qᵀk], Var(qᵀk) for q, k ~ N(mu, σ²I) in R^d with ``n`` numpy samples."""
-    mu_arr = _validate(d, mu, sigma, n)
+                      chunk: int = 65536, *, mu_k=None, sigma_k: float | None = None,
+                      rho: float = 0.0) -> MomentEstimate:
+    """Estimate E[qᵀk], Var(qᵀk) with ``n`` numpy samples (float64), with standard errors.
+
+    q ~ N(mu, sigma²I) and k ~ N(mu_k, sigma_k²I) in R^d (``mu_k``/``sigma_k`` default
+    to ``mu``/``sigma``: the homework's Q3), each pair (q_i, k_i) with correlation
+    ``rho`` (default 0: q and k independent). ``mu``/``mu_k``: a number (shared by
+    every coordinate) or a length-d vector. Seeded by ``seed`` (recorded in the result).
+    Raises :class:`~hw7core.errors.InputError` for d < 1, n < 2, σ ≤ 0 or non-finite,
+    a mean of the wrong shape or non-finite, or ρ outside [-1, 1].
+    """
+    mu_arr, mu_k_arr, sigma, sigma_k, rho = _validate(d, mu, sigma, n, mu_k, sigma_k, rho)
     rng = np.random.default_rng(seed)
-    shift = float(mu_arr @ mu_arr)  # centre power sums near the mean for accuracy
+    # centre power sums near the mean for accuracy
+    shift = float(mu_arr @ mu_k_arr) + d * rho * sigma * sigma_k
     sums = np.zeros(4)
     done = 0
     while done < n:
         b = min(chunk, n - done)
-        q = mu_arr + sigma * rng.standard_normal((b, d))
-        k = mu_arr + sigma * rng.standard_normal((b, d))
+        z1 = rng.standard_normal((b, d))
+        q, k = _pair(z1, rng.standard_normal((b, d)), mu_arr, mu_k_arr, sigma, sigma_k, rho)
         x = np.einsum("ij,ij->i", q, k) - shift
         sums += [x.sum(), (x**2).sum(), (x**3).sum(), (x**4).sum()]
         done += b
@@ -90,21 +140,28 @@ def dot_moments_numpy(d: int, mu, sigma: float, n: int, seed: int = 0,
 
 
 def dot_moments_torch(d: int, mu, sigma: float, n: int, seed: int = 0, device=None,
-                      chunk: int = 65536) -> MomentEstimate:
-    """The same estimate with torch (float64) on ``device`` (cpu or cuda)."""
+                      chunk: int = 65536, *, mu_k=None, sigma_k: float | None = None,
+                      rho: float = 0.0) -> MomentEstimate:
+    """The same estimate as :func:`dot_moments_numpy` with torch (float64) on ``device``
+    (``"cpu"``, ``"cuda"``, a ``torch.device`` or None for the default); a torch
+    generator seeded by ``seed`` (a different stream from numpy's). Same errors, plus
+    InputError for an unknown or unavailable device.
+    """
     import torch
 
-    mu_arr = _validate(d, mu, sigma, n)
+    mu_arr, mu_k_arr, sigma, sigma_k, rho = _validate(d, mu, sigma, n, mu_k, sigma_k, rho)
     dev = resolve_device(device)
     gen = torch.Generator(device=dev).manual_seed(int(seed))
     mu_t = torch.as_tensor(mu_arr, dtype=torch.float64, device=dev)
-    shift = float(mu_arr @ mu_arr)
+    mu_k_t = torch.as_tensor(mu_k_arr, dtype=torch.float64, device=dev)
+    shift = float(mu_arr @ mu_k_arr) + d * rho * sigma * sigma_k
     sums = torch.zeros(4, dtype=torch.float64, device=dev)
     done = 0
     while done < n:
         b = min(chunk, n - done)
-        q = mu_t + sigma * torch.randn(b, d, generator=gen, dtype=torch.float64, device=dev)
-        k = mu_t + sigma * torch.randn(b, d, generator=gen, dtype=torch.float64, device=dev)
+        z1 = torch.randn(b, d, generator=gen, dtype=torch.float64, device=dev)
+        z2 = torch.randn(b, d, generator=gen, dtype=torch.float64, device=dev)
+        q, k = _pair(z1, z2, mu_t, mu_k_t, sigma, sigma_k, rho)
         x = (q * k).sum(dim=1) - shift
         sums += torch.stack([x.sum(), (x**2).sum(), (x**3).sum(), (x**4).sum()])
         done += b
@@ -112,17 +169,12 @@ def dot_moments_torch(d: int, mu, sigma: float, n: int, seed: int = 0, device=No
     return MomentEstimate(int(n), int(seed), f"torch:{dev.type}", float(mean + shift), float(mse), float(var), float(vse))
 
 
-def zscore(estimate: float, se: float, predicted: float) -> float:
-    """(estimate − predicted)/SE; ±inf when SE is zero and they differ."""
-    diff = estimate - predicted
-    if se == 0:
-        return 0.0 if diff == 0 else math.copysign(math.inf, diff)
-    return diff / se
-
-
 def agrees(est: MomentEstimate, mean_pred: float, var_pred: float,
            z_max: float = Z_MAX) -> tuple[bool, float, float]:
-    """Whether the estimate is within ``z_max`` SEs of both predictions; returns z-scores."""
+    """Whether the estimate is within ``z_max`` SEs of both predictions.
+
+    Returns (agrees, z of the mean, z of the variance); z is unitless.
+    """
     zm = zscore(est.mean, est.mean_se, mean_pred)
     zv = zscore(est.var, est.var_se, var_pred)
     return (abs(zm) <= z_max and abs(zv) <= z_max), zm, zv
