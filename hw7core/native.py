@@ -13,6 +13,17 @@ Environment:
 * ``HW7_CACHE_DIR`` — cache folder (default ``$XDG_CACHE_HOME/hw7-verify`` or
   ``~/.cache/hw7-verify``); ``native/`` inside it holds the libraries.
 
+Trust: a library is loaded only from a folder and file that nobody but the current user
+can change (the rule of :mod:`hw7core.private`, as ssh treats its keys: every folder on the
+way owned by the user or root and not writable by others unless sticky; the cache folder
+and the library owned by the user and not writable by group or others). Missing cache
+folders are created with mode 0700. When the cache fails the rule (e.g. ``HW7_CACHE_DIR``
+on a shared, world-writable folder, where anyone could plant a library under the predicted
+name), nothing is loaded from it: the kernel is built in a fresh private temporary folder
+for this process instead, with a one-line notice on stderr; if that fails too, :func:`load`
+returns ``None`` (callers use the torch path). The compiler that is run must pass the same
+folder rule.
+
 Failures (no compiler, a compile error, an unwritable cache) are not errors here:
 :func:`load` returns ``None`` and :func:`unavailable_reason` says why in one line.
 """
@@ -26,15 +37,22 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
 
-from hw7core.atomic import _publishable
+from hw7core.private import (
+    UntrustedPath,
+    ensure_private_dir,
+    untrusted_dir_reason,
+    untrusted_file_reason,
+)
 
 _lock = threading.Lock()
 _loaded: dict[str, ctypes.CDLL | None] = {}
 _reasons: dict[str, str] = {}
+_notices: dict[str, str] = {}   # why a library was built privately instead of cached
 
 # -march=native: the library is built for, and cached per, the CPU it runs on
 FLAGS = ("-O3", "-march=native", "-std=gnu11", "-shared", "-fPIC", "-Wall")
@@ -53,6 +71,18 @@ def compiler() -> str | None:
         path = shutil.which(name)
         if path:
             return path
+    return None
+
+
+def _untrusted_program_reason(path: str) -> str | None:
+    """Why the program at ``path`` must not be run (its folders fail the trust rule)."""
+    for p in (os.path.abspath(path), os.path.realpath(path)):
+        reason = untrusted_dir_reason(os.path.dirname(p))
+        if reason:
+            return reason
+        st = os.stat(p)
+        if st.st_uid not in (0, os.geteuid()) or st.st_mode & 0o022:
+            return f"{p} is writable by group or others, or owned by another user"
     return None
 
 
@@ -83,16 +113,19 @@ def _compiler_version(cc: str) -> str:
     return out.stdout.splitlines()[0] if out.stdout else cc
 
 
-def _build(source: Path, cc: str) -> Path:
+def _build(source: Path, cc: str, folder: Path) -> Path:
+    """The library of ``source`` in the private ``folder``: the cached one if it passes the
+    trust rule, else a fresh build (a cached file that fails the rule is never loaded)."""
     text = source.read_bytes()
     version = _compiler_version(cc)
     key = hashlib.sha256(b"\0".join([text, version.encode(), " ".join(FLAGS).encode(),
                                      _cpu_signature().encode()])).hexdigest()[:16]
-    folder = cache_dir()
     target = folder / f"{source.stem}-{key}.so"
-    if target.exists():
-        return target
-    folder.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(target):
+        reason = untrusted_file_reason(target)
+        if reason is None:
+            return target
+        raise UntrustedPath(f"cached library not trusted: {reason}")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
@@ -101,7 +134,7 @@ def _build(source: Path, cc: str) -> Path:
             res = subprocess.run([cc, *flags, "-o", tmp, str(source)], capture_output=True,
                                  text=True, timeout=300)
             if res.returncode == 0:
-                _publishable(tmp, directory=True)   # rwx under the umask, as a linker leaves it
+                os.chmod(tmp, 0o700)                # private: only the user may change it
                 os.replace(tmp, target)
                 return target
             errors = (res.stderr or res.stdout).strip().splitlines()
@@ -131,12 +164,37 @@ def load(source: str | os.PathLike) -> ctypes.CDLL | None:
             cc = compiler()
             if cc is None:
                 raise RuntimeError("no C compiler found (set CC, or install gcc)")
-            lib = ctypes.CDLL(str(_build(source, cc)))
+            why = _untrusted_program_reason(cc)
+            if why:
+                raise RuntimeError(f"the C compiler {cc} is not trusted: {why}")
+            lib = _load_trusted(source, cc)
         except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
             _reasons[name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             lib = None
         _loaded[name] = lib
         return lib
+
+
+def _load_trusted(source: Path, cc: str) -> ctypes.CDLL:
+    """Load from the cache when it passes the trust rule; else build privately, with a notice."""
+    try:
+        folder = ensure_private_dir(cache_dir())
+        return ctypes.CDLL(str(_build(source, cc, folder)))
+    except UntrustedPath as exc:
+        problem = str(exc)
+    private = tempfile.mkdtemp(prefix="hw7-native-")          # 0700, owned by us
+    try:
+        why = untrusted_dir_reason(private)
+        if why:
+            raise RuntimeError(f"native cache not trusted ({problem}) and no private "
+                               f"temporary folder ({why})")
+        lib = ctypes.CDLL(str(_build(source, cc, Path(private))))
+    finally:
+        shutil.rmtree(private, ignore_errors=True)            # the mapping outlives the file
+    sys.stderr.write(f"hw7: notice: not using the native cache ({problem}); built "
+                     f"{source.name} in a private temporary folder instead\n")
+    _notices[os.fspath(source)] = problem
+    return lib
 
 
 def unavailable_reason(source: str | os.PathLike) -> str | None:
@@ -150,3 +208,4 @@ def forget(source: str | os.PathLike) -> None:
     with _lock:
         _loaded.pop(name, None)
         _reasons.pop(name, None)
+        _notices.pop(name, None)

@@ -168,8 +168,13 @@ def _cache_path() -> Path | None:
 
 
 def _load_cache(path: Path) -> dict:
+    # trusted only from a folder and file nobody else can change (hw7core.private): a
+    # planted cache would make the checker accept wrong answers
+    from hw7core.private import open_private_file
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open_private_file(path, "r") as fh:
+            data = json.loads(fh.read())
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
@@ -177,9 +182,11 @@ def _load_cache(path: Path) -> dict:
 
 def _store_cache(path: Path, cache: dict) -> None:
     from hw7core.atomic import write_text_atomic
+    from hw7core.private import ensure_private_dir
 
     try:
-        write_text_atomic(path, json.dumps(cache, sort_keys=True))
+        ensure_private_dir(path.parent)   # created 0700; never written where others can
+        write_text_atomic(path, json.dumps(cache, sort_keys=True), mode=0o600)
         for old in path.parent.glob("check-refs-*.json"):
             if old != path:
                 old.unlink()
