@@ -23,10 +23,15 @@ def register(sub) -> None:
     p.add_argument("--device", default="cpu", help="cpu or cuda (torch confirmations)")
     p.add_argument("--seed", type=int, default=0, help="master seed (recorded in the output)")
     p.add_argument("--only", metavar="QID", default=None,
-                   help="build only this question (id or homework prefix, e.g. q3)")
+                   help="build only this question (id or homework prefix, e.g. q3); over an "
+                   "existing key in --out, update those sections inside it and keep the others")
     p.add_argument("--check", action="store_true",
                    help="do not write: exit 1 if the key in --out differs from a fresh build")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--force", action="store_true",
+                   help="write into a non-empty --out folder that holds no earlier key: the "
+                   "key's files are added beside yours (none of yours is ever replaced or "
+                   "deleted; a name clash is still an error)")
     p.add_argument("--variant", metavar="FILE", default=None,
                    help="derive the key for a homework variant (TOML, see variants/)")
     p.set_defaults(func=run)
@@ -49,7 +54,7 @@ def run(args) -> int:
     if args.check:
         return _check(ctx, out, args.only)
     report.check_writable(out)
-    key = report.build_into(ctx, out, args.only)
+    key = report.build_into(ctx, out, args.only, force=args.force)
     return _summary(key, out)
 
 

@@ -29,6 +29,10 @@ def register(sub) -> None:
                    + "; ".join(f"{k}: {v}" for k, v in DEFAULT_LATENTS.items()) + ")")
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default: artifacts/train/<kind>-<data>)")
+    p.add_argument("--force", action="store_true",
+                   help="write into a non-empty --out folder that holds no earlier 'hw7 train' "
+                   "output: metrics.json and figures/ are added beside your files (none of "
+                   "yours is ever replaced or deleted; a name clash is still an error)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--seed", type=int, default=0)
@@ -49,6 +53,28 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+OUTPUTS = ("metrics.json", "figures/reconstructions.png", "figures/metrics.png")
+
+
+def _legacy_outputs(folder: Path) -> set[str] | None:
+    """The files of a 'hw7 train' output written before manifests existed, if ``folder``
+    holds exactly such an output (metrics.json of a sweep and its two figures); else None."""
+    import os
+
+    try:
+        names = {n for n in os.listdir(folder) if not n.startswith(".hw7-")}
+        m = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        figs = set(os.listdir(folder / "figures")) if "figures" in names else set()
+    except (OSError, ValueError):
+        return None
+    if (not isinstance(m, dict) or not {"per_latent", "kind", "figures"} <= set(m)
+            or not names <= {"metrics.json", "figures"}
+            or (folder / "figures").is_symlink()
+            or not figs <= {"reconstructions.png", "metrics.png"}):
+        return None
+    return {"metrics.json", *(f"figures/{n}" for n in figs)}
+
+
 def _int_list(text: str, what: str) -> list[int]:
     try:
         vals = [int(v) for v in text.split(",") if v.strip()]
@@ -64,8 +90,8 @@ def run(args) -> int:
 
     import torch
 
-    from hw7core.atomic import atomic_directory
     from hw7core.device import resolve_device
+    from hw7core.outdir import OutputDir
     from hw7core.progress import progress
     from numerics import autoencoders as num
     from numerics import datasets
@@ -96,21 +122,26 @@ def run(args) -> int:
     cfg.validate(data.dim, data.image_shape)
     out = args.out or Path("artifacts") / "train" / f"{args.kind}-{args.data}"
     print(data.description)
-    t0 = time.perf_counter()
-    sw = num.sweep(data, args.kind, latents, base=cfg, device=args.device, progress=bar)
-    metrics = sw.metrics()
-    metrics["wall_s"] = time.perf_counter() - t0
-    metrics["device"] = args.device
-    metrics["seed"] = args.seed
-    metrics["torch_threads"] = torch.get_num_threads()
-    with atomic_directory(out) as stage:
-        figs = stage / "figures"
+    # the folder is checked (and refused in one line) before the training, and published
+    # only when everything is written: only this command's own files are replaced
+    with OutputDir(out, "train", force=args.force, legacy=_legacy_outputs,
+                   expected=OUTPUTS) as dest:
+        t0 = time.perf_counter()
+        sw = num.sweep(data, args.kind, latents, base=cfg, device=args.device, progress=bar)
+        metrics = sw.metrics()
+        metrics["wall_s"] = time.perf_counter() - t0
+        metrics["device"] = args.device
+        metrics["seed"] = args.seed
+        metrics["torch_threads"] = torch.get_num_threads()
+        if data.source is not None:
+            metrics["data_source"] = data.source
+        figs = dest.stage / "figures"
         figs.mkdir()
         num.plot_reconstructions(sw, figs / "reconstructions.png")
         num.plot_metrics(sw, figs / "metrics.png")
         metrics["figures"] = ["figures/reconstructions.png", "figures/metrics.png"]
-        (stage / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n",
-                                            encoding="utf-8")
+        (dest.stage / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n",
+                                                 encoding="utf-8")
     _print_table(sw, data.dim)
     print(f"wrote {out}/metrics.json and figures/ ({metrics['wall_s']:.1f} s)")
     sys.stdout.flush()
