@@ -66,6 +66,7 @@ class Dataset:
     intrinsic_dim: int | None = None  # known for the synthetic data only
     noise_var: float | None = None    # synthetic: variance of the added pixel noise
     latents: tuple | None = None      # synthetic: the latent points (train, test)
+    source: dict | None = None        # MNIST: the folder, the split used, each file read
 
     @property
     def dim(self) -> int:
@@ -151,9 +152,13 @@ def _sha256(data: bytes) -> str:
 
 
 def _find(folder: Path, stem: str) -> Path | None:
+    """The file for ``stem`` (gzip preferred), or None; anything else under that name (a
+    folder, a dangling link) is an error naming it rather than silently absent."""
     for cand in (folder / f"{stem}.gz", folder / stem):
         if cand.is_file():
             return cand
+        if os.path.lexists(cand):
+            raise InputError(f"MNIST file {cand} is not a readable regular file")
     return None
 
 
@@ -232,8 +237,12 @@ def mnist(folder: str | os.PathLike | None = None, *, verify_checksum: bool = Tr
     """MNIST from the standard IDX files in ``folder`` (or $HW7_MNIST_DIR).
 
     With all four files: the standard 60,000/10,000 split. With only the two t10k files
-    (a valid layout): train on the first 8,000 test-split images, evaluate on the last
-    2,000, and the description says so.
+    (a valid layout, and no train file at all): train on the first 8,000 test-split images,
+    evaluate on the last 2,000, and the description says so. A train split that is present
+    but unusable — a lone train-images or train-labels file, or either one corrupt — is an
+    :class:`InputError` naming the file, never a silent fall-back to the t10k split.
+    ``Dataset.source`` records the folder, the split used and every file read with how it
+    was verified.
     """
     folder = mnist_dir_from(folder)
     found = {split: tuple(_find(folder, stem) for stem in MNIST_FILES[split])
@@ -242,6 +251,13 @@ def mnist(folder: str | os.PathLike | None = None, *, verify_checksum: bool = Tr
     if not have["t10k"]:
         missing = [s for s, p in zip(MNIST_FILES["t10k"], found["t10k"]) if p is None]
         raise InputError(f"MNIST folder {folder} lacks {', '.join(m + '[.gz]' for m in missing)}")
+    lone = [p for p in found["train"] if p is not None]
+    if lone and not have["train"]:
+        missing = next(s for s, p in zip(MNIST_FILES["train"], found["train"]) if p is None)
+        raise InputError(f"MNIST folder {folder} has {lone[0].name} but no {missing}[.gz]: the "
+                         f"train split is incomplete (add the missing file, or remove "
+                         f"{lone[0].name} to train on the t10k split alone)")
+    files: dict[str, str] = {}
 
     def load(split):
         imgs_p, labs_p = found[split]
@@ -252,6 +268,7 @@ def mnist(folder: str | os.PathLike | None = None, *, verify_checksum: bool = Tr
                             verify_checksum=verify_checksum)
         if labs.max() > 9:
             raise InputError(f"{labs_p} holds label {int(labs.max())}; MNIST labels are 0..9")
+        files[imgs_p.name], files[labs_p.name] = h1, h2
         x = (imgs.reshape(n, -1).astype(np.float32) / 255.0)
         return x, labs.astype(np.int64), {h1, h2}
 
@@ -263,10 +280,13 @@ def mnist(folder: str | os.PathLike | None = None, *, verify_checksum: bool = Tr
     else:
         xtr, ytr = xte[:T10K_TRAIN], yte[:T10K_TRAIN]
         xte, yte = xte[T10K_TRAIN:], yte[T10K_TRAIN:]
-        desc = (f"MNIST from {folder}: only the t10k files are present, so training uses its "
-                f"first {T10K_TRAIN} images and evaluation its last {10_000 - T10K_TRAIN}")
+        desc = (f"MNIST from {folder}: no train files are present, only the t10k files, so "
+                f"training uses its first {T10K_TRAIN} images and evaluation its last "
+                f"{10_000 - T10K_TRAIN}")
     desc += "; checksums: " + "; ".join(sorted(how))
-    return Dataset("mnist", xtr, ytr, xte, yte, (28, 28), desc)
+    source = {"folder": str(folder), "split": "standard" if have["train"] else "t10k-only",
+              "n_train": int(len(xtr)), "n_test": int(len(xte)), "files": files}
+    return Dataset("mnist", xtr, ytr, xte, yte, (28, 28), desc, source=source)
 
 
 def download_mnist(folder: str | os.PathLike, *, timeout: float = 30.0,
