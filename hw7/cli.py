@@ -9,9 +9,11 @@ line on stderr and exit code 2 — never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import pkgutil
+import signal
 import sys
 
 from hw7.errors import InputError, UsageError
@@ -42,7 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
+        sys.stdout.flush()     # a closed pipe shows here, not in the interpreter's exit flush
+        return rc
+    except BrokenPipeError:
+        return _closed_stdout()
     except (UsageError, InputError) as exc:
         sys.stderr.write(f"hw7: error: {exc}\n")
         return 2
@@ -52,8 +58,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("hw7: interrupted\n")
         return 130
-    except BrokenPipeError:
-        return 0
+
+
+def _closed_stdout() -> int:
+    """The reader of stdout went away (``hw7 list | head -3``): end quietly, like a Unix
+    tool killed by SIGPIPE (status 128 + 13), with nothing on stderr. Output still buffered
+    for the closed pipe is dropped (stdout now points at /dev/null) so that the exit flush
+    does not raise again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":  # pragma: no cover
