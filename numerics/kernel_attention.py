@@ -8,6 +8,11 @@ three). Feature maps (row-wise):
   1 + D + D(D+1)/2 entries (Q5(b)(ii)); the default.
 * ``"quadratic_full"`` — the full map, 1 + D + D² entries (same kernel).
 * ``"elu"`` — elu(x) + 1, the map of Katharopoulos et al. (2020).
+* :func:`polynomial_feature_map` ``(p, c)`` — the map of the kernel (qᵀk + c)^p of any
+  degree: compact (C(D + p, p) entries, :func:`polynomial_features`) or full
+  (Σ_{j≤p} D^j entries, :func:`polynomial_full_features`). Degree 2 with c = 1 is the
+  ``"quadratic"`` map (and takes its fast paths); other kernels use the stock-torch
+  general path.
 * any callable (..., D) -> (..., P); it must produce non-negative features, since a
   negative similarity can make the denominator of eq. (6) vanish (Q5(a)).
 
@@ -30,8 +35,11 @@ what ``linear_attention`` uses by default where it is available (``backend="auto
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import functools
+import itertools
 import math
+import numbers
 import os
 import threading
 from collections.abc import Callable
@@ -43,6 +51,15 @@ import torch
 from hw7core import native
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
+
+__all__ = [
+    "FEATURE_MAPS", "BACKENDS", "feature_map", "quadratic_features", "quadratic_full_features",
+    "elu_features", "quadratic_kernel", "polynomial_features", "polynomial_full_features",
+    "polynomial_kernel", "polynomial_feature_dim", "PolynomialFeatureMap",
+    "polynomial_feature_map", "validate", "linear_attention", "quadratic_linear_attention",
+    "native_quadratic_attention", "native_available", "native_unavailable_reason",
+    "native_applies", "circulant_pairs", "explicit_kernel_attention", "softmax_attention",
+]
 
 FEATURE_MAPS = ("quadratic", "quadratic_full", "elu")
 
@@ -79,13 +96,197 @@ def elu_features(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x > 0, x + 1.0, torch.exp(torch.clamp(x, max=0.0)))
 
 
+# ------------------------------------------------------------ polynomial kernels, degree p
+MAX_DEGREE = 8      # C(D + p, p) features: already 735 471 at D = 16, p = 8
+
+
+def _poly_params(degree, offset) -> tuple[int, float]:
+    if isinstance(degree, bool) or not isinstance(degree, numbers.Integral):
+        raise InputError(f"kernel degree p must be an integer ≥ 1, got {degree!r}")
+    if not 1 <= int(degree) <= MAX_DEGREE:
+        raise InputError(f"kernel degree p must be an integer in 1..{MAX_DEGREE}, got {int(degree)}")
+    if isinstance(offset, bool) or not isinstance(offset, numbers.Real):
+        raise InputError(f"kernel offset c must be a number ≥ 0, got {offset!r}")
+    c = float(offset)
+    if not (math.isfinite(c) and c >= 0):
+        raise InputError(f"kernel offset c must be a finite number ≥ 0, got {offset!r}")
+    return int(degree), c
+
+
+@functools.lru_cache(maxsize=64)
+def _poly_tables(e: int, degree: int, offset: float) -> tuple[tuple[tuple[int, ...], ...],
+                                                                tuple[float, ...]]:
+    """Index columns (one tuple per factor) and weights of the compact map over x̃ ∈ R^e.
+
+    Entries are the multisets {a_1 ≤ … ≤ a_p} ⊂ {0, …, e−1} in
+    ``itertools.combinations_with_replacement`` order (x̃_0 = 1), weight
+    √(p!/Π_a α_a! · c^{α_0}) — the order and weights of
+    ``derivations.kernel_attention.compact_features``.
+    """
+    combos = list(itertools.combinations_with_replacement(range(e), degree))
+    weights = []
+    for combo in combos:
+        mult = math.factorial(degree)
+        for a in set(combo):
+            mult //= math.factorial(combo.count(a))
+        weights.append(math.sqrt(mult * offset ** combo.count(0)))
+    return tuple(zip(*combos)), tuple(weights)
+
+
+def polynomial_feature_dim(d: int, degree: int = 2, *, full: bool = False) -> int:
+    """Entries of the degree-p map at width D: C(D + p, p) (compact) or Σ_{j≤p} D^j (full).
+
+    InputError for D < 1 or a bad degree. Source: the homework, Q5(b)(ii).
+
+    >>> polynomial_feature_dim(16, 2), polynomial_feature_dim(16, 3), polynomial_feature_dim(3, 2, full=True)
+    (153, 969, 13)
+    """
+    p, _ = _poly_params(degree, 1.0)
+    if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
+        raise InputError(f"width D must be an integer ≥ 1, got {d!r}")
+    return sum(int(d) ** j for j in range(p + 1)) if full else math.comb(int(d) + p, p)
+
+
+def polynomial_features(x: torch.Tensor, degree: int = 2, offset: float = 1.0) -> torch.Tensor:
+    """Compact map of the kernel (qᵀk + c)^p, row-wise: (..., D) -> (..., C(D + p, p)).
+
+    With x̃ = (1, x): one entry per multiset {a_1 ≤ … ≤ a_p} ⊂ {0, …, D},
+    √(p!/(α_0!⋯α_D!) · c^{α_0}) · x̃_{a_1}⋯x̃_{a_p} (α_a = multiplicity of a), so that
+    φ(q)ᵀφ(k) = (qᵀk + c)^p by the multinomial theorem. Same dtype and device as ``x``;
+    degree 2, offset 1 gives :func:`quadratic_features` bit for bit. InputError for p not
+    an integer in 1..8, or c not a finite number ≥ 0.
+
+    Source: Katharopoulos et al. (2020), eq. (8); the homework, Q5(b)(ii).
+
+    >>> q, k = torch.tensor([0.5, -1.0], dtype=torch.float64), torch.tensor([2.0, 0.25], dtype=torch.float64)
+    >>> phi = polynomial_features(torch.stack([q, k]), degree=3, offset=1.0)
+    >>> phi.shape
+    torch.Size([2, 10])
+    >>> float(phi[0] @ phi[1]), float((q @ k + 1) ** 3)
+    (5.359375, 5.359375)
+    """
+    p, c = _poly_params(degree, offset)
+    xt = torch.cat([torch.ones_like(x[..., :1]), x], dim=-1)
+    cols, w = _poly_tables(xt.shape[-1], p, c)
+    f = None
+    for col in cols:
+        g = xt[..., torch.tensor(col, dtype=torch.long, device=x.device)]
+        f = g if f is None else f * g
+    # weights in x's dtype: √2 rounded to float32 would spoil float64 results
+    return f * torch.tensor(w, dtype=x.dtype, device=x.device)
+
+
+def polynomial_full_features(x: torch.Tensor, degree: int = 2,
+                             offset: float = 1.0) -> torch.Tensor:
+    """Full map of (qᵀk + c)^p, row-wise: (..., D) -> (..., Σ_{j≤p} D^j).
+
+    Blocks j = 0 … p of √(C(p, j) c^{p−j}) · x^{⊗j} (tensor powers, row-major), so
+    φ(q)ᵀφ(k) = Σ_j C(p, j) c^{p−j} (qᵀk)^j = (qᵀk + c)^p. Degree 2, offset 1 gives
+    :func:`quadratic_full_features`. Errors as :func:`polynomial_features`.
+
+    >>> polynomial_full_features(torch.tensor([[2.0, 3.0]]), 2, 1.0).tolist()
+    [[1.0, 2.8284270763397217, 4.242640495300293, 4.0, 6.0, 6.0, 9.0]]
+    """
+    p, c = _poly_params(degree, offset)
+    blocks, power = [], torch.ones_like(x[..., :1])
+    for j in range(p + 1):
+        if j:
+            power = (power[..., :, None] * x[..., None, :]).flatten(-2)
+        w = math.sqrt(math.comb(p, j) * c ** (p - j))
+        blocks.append(power if w == 1.0 else w * power)
+    return torch.cat(blocks, dim=-1)
+
+
+def polynomial_kernel(scores: torch.Tensor, degree: int = 2, offset: float = 1.0) -> torch.Tensor:
+    """sim = (qᵀk + c)^p from the dot products ``scores`` (any shape), Q5(b)(i).
+
+    >>> polynomial_kernel(torch.tensor([-1.0, 0.0, 1.0]), 3, 1.0).tolist()
+    [0.0, 1.0, 8.0]
+    """
+    p, c = _poly_params(degree, offset)
+    return (scores + c) ** p
+
+
+@dataclasses.dataclass(frozen=True)
+class PolynomialFeatureMap:
+    """The feature map of the kernel (qᵀk + c)^p, usable wherever a feature map is taken.
+
+    degree: p (int in 1..8); offset: c (finite, ≥ 0); full: the full (tensor-power) map
+    instead of the compact one. Calling it maps (..., D) -> (..., :meth:`dim`). For odd p
+    the kernel is negative where qᵀk < −c: attention then only guards the denominator
+    (Σ_j sim > 0), as eq. (6) needs. InputError on bad parameters.
+
+    >>> phi = PolynomialFeatureMap(3, 1.0)
+    >>> phi.name, phi.dim(4), phi(torch.zeros(2, 4)).shape
+    ('polynomial(p=3, c=1)', 35, torch.Size([2, 35]))
+    """
+
+    degree: int = 2
+    offset: float = 1.0
+    full: bool = False
+
+    def __post_init__(self):
+        p, c = _poly_params(self.degree, self.offset)
+        object.__setattr__(self, "degree", p)
+        object.__setattr__(self, "offset", c)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        fn = polynomial_full_features if self.full else polynomial_features
+        return fn(x, self.degree, self.offset)
+
+    @property
+    def name(self) -> str:
+        """E.g. ``polynomial(p=3, c=1)`` (``polynomial_full(...)`` for the full map)."""
+        return f"polynomial{'_full' if self.full else ''}(p={self.degree}, c={self.offset:g})"
+
+    def dim(self, d: int) -> int:
+        """Number of features at width ``d``."""
+        return polynomial_feature_dim(d, self.degree, full=self.full)
+
+    def kernel(self, scores: torch.Tensor) -> torch.Tensor:
+        """(scores + c)^p: the similarity this map's features reproduce."""
+        return polynomial_kernel(scores, self.degree, self.offset)
+
+    @property
+    def is_quadratic(self) -> bool:
+        """p = 2 and c = 1: the homework's kernel (the ``"quadratic"`` maps)."""
+        return self.degree == 2 and self.offset == 1.0
+
+
+def polynomial_feature_map(degree: int = 2, offset: float = 1.0, *,
+                           full: bool = False) -> PolynomialFeatureMap:
+    """The feature map of (qᵀk + c)^p, to pass as ``linear_attention(..., feature_map=...)``.
+
+    Source: Katharopoulos et al. (2020), eq. (8); the homework, Q5(b).
+
+    >>> Q = K = torch.eye(3, dtype=torch.float64)
+    >>> V = torch.arange(6, dtype=torch.float64).reshape(3, 2)
+    >>> out = linear_attention(Q, K, V, feature_map=polynomial_feature_map(3, 1.0))
+    >>> torch.allclose(out, explicit_kernel_attention(Q, K, V, feature_map=polynomial_feature_map(3, 1.0)))
+    True
+    """
+    return PolynomialFeatureMap(degree, offset, full)
+
+
 _MAPS: dict[str, Callable] = {"quadratic": quadratic_features,
                               "quadratic_full": quadratic_full_features,
                               "elu": elu_features}
 
 
 def feature_map(name_or_fn) -> tuple[str, Callable]:
-    """(name, function) for a feature-map name or callable."""
+    """(name, function) for a feature-map name, a :class:`PolynomialFeatureMap` or a callable.
+
+    A polynomial map with p = 2, c = 1 is the named ``"quadratic"`` (``"quadratic_full"``)
+    map, so it takes the same paths. InputError for an unknown name.
+
+    >>> feature_map(polynomial_feature_map(2, 1.0))[0], feature_map(polynomial_feature_map(3))[0]
+    ('quadratic', 'polynomial(p=3, c=1)')
+    """
+    if isinstance(name_or_fn, PolynomialFeatureMap):
+        if name_or_fn.is_quadratic:
+            name = "quadratic_full" if name_or_fn.full else "quadratic"
+            return name, _MAPS[name]
+        return name_or_fn.name, name_or_fn
     if callable(name_or_fn):
         return getattr(name_or_fn, "__name__", "custom"), name_or_fn
     if name_or_fn not in _MAPS:
@@ -183,9 +384,17 @@ def _check_fast_result(Q, K, V, den: torch.Tensor, output_finite: Callable[[], b
 BACKENDS = ("auto", "native", "torch")
 
 
-def linear_attention(Q, K, V, *, feature_map_name="quadratic", causal: bool = False,
+def _select_map(feature_map_name, fmap) -> tuple[str, Callable]:
+    """(name, function) from the ``feature_map_name``/``feature_map`` pair (one of them)."""
+    if fmap is not None and feature_map_name is not None:
+        raise InputError("give feature_map or feature_map_name, not both")
+    return feature_map(fmap if fmap is not None else
+                       (feature_map_name if feature_map_name is not None else "quadratic"))
+
+
+def linear_attention(Q, K, V, *, feature_map_name=None, causal: bool = False,
                      chunk: int = 256, fast: bool = True, backend: str = "auto",
-                     device=None) -> torch.Tensor:
+                     device=None, feature_map=None) -> torch.Tensor:
     """Kernelised attention by eq. (8), V′_i = φ(Q_i)ᵀ S / φ(Q_i)ᵀ z (Q5(b)(iii), Q5(d)).
 
     Non-causal: S = Σ_j φ(K_j)V_jᵀ, z = Σ_j φ(K_j). Causal: the sums run over j ≤ i,
@@ -198,13 +407,24 @@ def linear_attention(Q, K, V, *, feature_map_name="quadratic", causal: bool = Fa
     float32/float64), ``"torch"`` the stock-op path (:func:`quadratic_linear_attention`,
     whose matrix products ``FlopCounterMode`` can count), ``"auto"`` the native kernel
     where it applies and is available, else the torch path.
+
+    ``feature_map`` (or, equivalently, ``feature_map_name``; default ``"quadratic"``) is a
+    name of FEATURE_MAPS, a :func:`polynomial_feature_map` (p, c) or a callable. A
+    polynomial map of p = 2, c = 1 is the quadratic map and takes its fast paths; other
+    degrees run the general stock-torch path below (the fused C kernel is quadratic
+    only), whose matmuls FlopCounterMode counts: 4·N·P·(M+1) with P the map's width.
+    Polynomial features may be negative (√2·x_i, odd powers); what eq. (6) needs, a
+    positive denominator, is guarded as for every map.
+
+    Q (..., N_q, D), K (..., N, D), V (..., N, M) -> (..., N_q, M), same dtype and device.
+    Source: Katharopoulos et al. (2020), eq. (8); the homework, Q5(b)(iii), Q5(d).
     """
     if backend not in BACKENDS:
         raise InputError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
     dev = resolve_device(device)
     Q, K, V = (t.to(dev) if isinstance(t, torch.Tensor) else t for t in (Q, K, V))
     validate(Q, K, V, finite=False)
-    name, fn = feature_map(feature_map_name)
+    name, fn = _select_map(feature_map_name, feature_map)
     needs_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (Q, K, V))
     if name == "quadratic" and fast and not causal and not needs_grad:
         # inference path; with autograd the general path below keeps φ(Q), φ(K) for backprop
@@ -215,7 +435,9 @@ def linear_attention(Q, K, V, *, feature_map_name="quadratic", causal: bool = Fa
         raise InputError("backend='native' covers only the non-causal quadratic map without "
                          "autograd (fast=True)")
     _check_finite(Q, K, V)
-    known_psd = name in ("quadratic", "quadratic_full")  # φᵀφ = (qᵀk+1)² ≥ 0
+    # φᵀφ = (qᵀk+1)² ≥ 0; for a polynomial map the features' signs say nothing (the
+    # kernel's sign is that of (qᵀk + c)^p): the denominator guard below is what applies
+    known_psd = name in ("quadratic", "quadratic_full") or isinstance(fn, PolynomialFeatureMap)
     fq, fk = fn(Q), fn(K)
     _check_features(name, fq, "Q", known_psd)
     _check_features(name, fk, "K", known_psd)
@@ -565,18 +787,27 @@ def native_quadratic_attention(Q, K, V, *, threads: int | None = None,
 
 
 # --------------------------------------------------------------------- O(N²) references
-def explicit_kernel_attention(Q, K, V, *, feature_map_name="quadratic", causal: bool = False,
-                              device=None) -> torch.Tensor:
+def explicit_kernel_attention(Q, K, V, *, feature_map_name=None, causal: bool = False,
+                              device=None, feature_map=None) -> torch.Tensor:
     """Eq. (6) directly: the N × N similarity matrix, weighted average of V.
 
-    For the quadratic maps the similarity is (QKᵀ + 1)² (the kernel itself, no φ);
-    for other maps φ(Q)φ(K)ᵀ.
+    For the quadratic maps the similarity is (QKᵀ + 1)², for a
+    :func:`polynomial_feature_map` (QKᵀ + c)^p (the kernel itself, no φ); for other maps
+    φ(Q)φ(K)ᵀ. ``feature_map``/``feature_map_name`` as in :func:`linear_attention`.
+    Q (..., N_q, D), K (..., N, D), V (..., N, M) -> (..., N_q, M); the O(N²) reference.
+
+    >>> Q = K = torch.eye(2, dtype=torch.float64)
+    >>> V = torch.tensor([[1.0], [3.0]], dtype=torch.float64)
+    >>> explicit_kernel_attention(Q, K, V, feature_map=polynomial_feature_map(3, 1.0)).tolist()
+    [[1.2222222222222223], [2.7777777777777777]]
     """
     dev = resolve_device(device)
     Q, K, V = (t.to(dev) for t in (Q, K, V))
     validate(Q, K, V)
-    name, fn = feature_map(feature_map_name)
-    if name in ("quadratic", "quadratic_full"):
+    name, fn = _select_map(feature_map_name, feature_map)
+    if isinstance(fn, PolynomialFeatureMap):
+        sim = fn.kernel(Q @ K.transpose(-1, -2))
+    elif name in ("quadratic", "quadratic_full"):
         sim = quadratic_kernel(Q @ K.transpose(-1, -2))
     else:
         fq, fk = fn(Q), fn(K)
