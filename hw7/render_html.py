@@ -231,6 +231,23 @@ def _meta_line(meta: dict) -> str:
     return "; ".join(bits)
 
 
+def _runs_line(key: dict) -> str:
+    """For a key merged from several runs (``hw7 answers --only``): which sections come
+    from which run (command, start time)."""
+    from hw7.report import key_runs, run_command
+
+    runs = key_runs(key)
+    if len(runs) < 2:
+        return ""
+    vfile = ((key.get("meta") or {}).get("variant") or {}).get("file")
+    items = "".join(
+        f"<li>run {i}: <code>{_e(run_command(r, vfile))}</code>"
+        + (f" on {_e(r['started'])}" if r.get("started") else "")
+        + f": {_e(', '.join(r.get('sections') or []))}</li>" for i, r in enumerate(runs, 1))
+    return (f'\n<div class="meta">Sections by run (<code>--only</code> rebuilds replace '
+            f"those of earlier runs):<ul>{items}</ul></div>")
+
+
 def render_html(key: dict, out_dir: Path) -> str:
     """One self-contained HTML page for the answer key ``key`` (the answers.json dict).
 
@@ -263,8 +280,8 @@ def render_html(key: dict, out_dir: Path) -> str:
 <body>
 <header>
 <h1>EECS 182 Homework 7 — answer key (generated)</h1>
-<p class="meta">{_meta_line(meta)}</p>
-<p class="meta">Every formula and number on this page was computed in that run; do not edit by hand. {_e(summary)} {_badge(None if not n_checks else not n_failed)}</p>
+<p class="meta">{_meta_line(meta)}</p>{_runs_line(key)}
+<p class="meta">Every formula and number on this page was computed in {"the run listed above for its section" if _runs_line(key) else "that run"}; do not edit by hand. {_e(summary)} {_badge(None if not n_checks else not n_failed)}</p>
 </header>
 <nav id="toc"><h2>Contents</h2><ol>{toc}</ol></nav>
 <main>
