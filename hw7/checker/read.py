@@ -59,7 +59,7 @@ from hw7.checker.read_errors import (
     ShapeError,
     short,
 )
-from hw7.checker.read_latex import Token, strip_delimiters, tokenize
+from hw7.checker.read_latex import Token, check_commands, strip_delimiters, tokenize
 from hw7.checker.read_unicode import to_latex
 
 __all__ = ["parse_answer", "Parsed", "ParseError", "ShapeError", "symbol", "dim_symbol",
@@ -1183,6 +1183,8 @@ def parse_answer(text: object, *, kind: str, symbols=(), shapes: dict | None = N
     """
     if kind not in KINDS:
         raise ParseError(f"no parser for answers of kind {kind!r}")
+    if isinstance(text, str) and len(text) <= MAX_LENGTH:
+        check_commands(text)
     latex = strip_delimiters(to_latex(text))
     if len(latex) > MAX_LENGTH * 4:
         raise ParseError(f"the answer is too long (limit {MAX_LENGTH} characters)")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from hw7.checker.read_errors import MAX_DEPTH, ParseError, short
 
-__all__ = ["Token", "tokenize", "strip_delimiters"]
+__all__ = ["Token", "tokenize", "strip_delimiters", "check_commands"]
 
 
 @dataclass
@@ -73,6 +73,21 @@ _SPACING = {",", ";", ":", "!", " "}
 _NUM = re.compile(r"(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _BRACED_SIMPLE = re.compile(r"\{\s*(\\?[A-Za-z][A-Za-z0-9 ]*)\s*\}")
+
+
+_KNOWN = None
+
+
+def check_commands(text: str) -> None:
+    """Refuse, by name, the first LaTeX command outside the subset (before any other check)."""
+    global _KNOWN
+    if _KNOWN is None:
+        _KNOWN = (_GREEK | _IGNORED | set(_SIMPLE) | _FUNCS | _FONT | {"Theta", "begin", "end"})
+    for m in re.finditer(r"\\\\|\\([A-Za-z]+)", text):
+        name = m.group(1)
+        if name is not None and name not in _KNOWN:
+            raise ParseError(f"the LaTeX command \\{short(name, 20)} is not allowed in an answer "
+                             "(only a math subset such as \\frac, \\sqrt, \\cdot, \\top is read)")
 
 
 def strip_delimiters(s: str) -> str:
