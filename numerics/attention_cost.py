@@ -5,6 +5,9 @@
   ``torch.cuda.max_memory_allocated`` on CUDA) over a sweep of N,
 * fitted exponents of time and memory in N (least squares on log-log),
 * the measured crossover length where linear attention becomes faster.
+
+:func:`flops_vs_polynomial` compares a FlopCounterMode count with a cost polynomial of
+``derivations.attention_cost`` (any kernel degree p) on seeded random inputs.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from torch.utils.flop_counter import FlopCounterMode
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 from numerics.kernel_attention import linear_attention, native_applies, softmax_attention
+
+__all__ = ["IMPLEMENTATIONS", "torch_threads", "random_qkv", "counted_flops",
+           "flops_vs_polynomial", "wall_times", "wall_time", "peak_memory", "fit_exponent",
+           "sweep", "plot_sweep", "matmul_rate", "benchmark"]
 
 IMPLEMENTATIONS = {
     "softmax": lambda Q, K, V, **kw: softmax_attention(Q, K, V, **kw),
@@ -60,10 +67,52 @@ def random_qkv(n: int, d: int, m: int, *, heads: int = 1, batch: int = 1,
 
 
 def counted_flops(fn, *args, **kwargs) -> int:
-    """Total FLOPs ``FlopCounterMode`` counts (matmul-type ops, 2·m·n·k each)."""
+    """Total FLOPs ``FlopCounterMode`` counts (matmul-type ops, 2·m·n·k each).
+
+    >>> counted_flops(torch.matmul, torch.ones(2, 3), torch.ones(3, 4))
+    48
+    """
     with FlopCounterMode(display=False) as fc:
         fn(*args, **kwargs)
     return int(fc.get_total_flops())
+
+
+def flops_vs_polynomial(impl, poly, n: int, d: int, m: int, *, heads: int = 1, batch: int = 1,
+                        dtype=torch.float64, seed: int = 0, device=None,
+                        **kwargs) -> tuple[int, int]:
+    """(counted, expected) matmul FLOPs of ``impl(Q, K, V, **kwargs)`` on random inputs.
+
+    counted: what ``torch.utils.flop_counter.FlopCounterMode`` counts (2·m·n·k per
+    matrix product; it sees torch ops only, so time the stock-torch path, e.g.
+    ``linear_attention(..., backend="torch")``); expected: batch · heads · ``poly`` with
+    its symbols named N, D, M set to n, d, m (a SymPy expression such as
+    ``derivations.attention_cost.linear_cost(degree=3).matmul_flops``). Inputs come from
+    :func:`random_qkv` (shapes (batch, heads, n, d|m), ``seed``); ``kwargs`` go to
+    ``impl``. InputError for sizes < 1 or a polynomial in other symbols, or whose value
+    is not a whole number.
+
+    Source: Katharopoulos et al. (2020), eq. (8); the homework, Q5(c), Q5(d).
+
+    >>> import sympy as sp
+    >>> N_, D_, M_ = sp.symbols("N D M")
+    >>> flops_vs_polynomial(softmax_attention, 2 * N_**2 * D_ + 2 * N_**2 * M_, 5, 3, 2)
+    (250, 250)
+    """
+    import sympy as sp
+
+    sizes = {"N": n, "D": d, "M": m}
+    expr = sp.Integer(poly) if isinstance(poly, int) and not isinstance(poly, bool) else poly
+    if not isinstance(expr, sp.Expr):
+        raise InputError(f"poly must be a SymPy expression in N, D, M, got {type(poly).__name__}")
+    unknown = sorted(s.name for s in expr.free_symbols if s.name not in sizes)
+    if unknown:
+        raise InputError(f"poly has symbols other than N, D, M: {', '.join(unknown)}")
+    val = expr.subs({s: sizes[s.name] for s in expr.free_symbols})
+    if not (val.is_Integer or (val.is_Rational and val.q == 1)):
+        raise InputError(f"poly at N={n}, D={d}, M={m} is {val}, not a whole number of FLOPs")
+    Q, K, V = random_qkv(n, d, m, heads=heads, batch=batch, dtype=dtype, seed=seed, device=device)
+    counted = counted_flops(impl, Q, K, V, **kwargs)
+    return counted, int(batch) * int(heads) * int(val)
 
 
 def wall_times(fn, *, repeats: int = 3, device=None, warmup: bool = True) -> list[float]:
