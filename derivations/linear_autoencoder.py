@@ -11,73 +11,35 @@ on an explicit m = 4, k = 2 instance with symbolic eigenvalues and C.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import sympy as sp
+
+# The generic matrix calculus (any trace/Frobenius loss) lives in derivations.matrix_calculus;
+# these names stay importable from here for the Q1(b)/Q2 code that uses them.
+from derivations.matrix_calculus import (
+    elementwise_gradient_matches,
+    frobenius_sq,
+    gradient,
+    matrix_gradient,
+)
+
+__all__ = ["LinearAutoencoderDerivation", "derive", "symbols", "family_is_stationary",
+           "frobenius_sq", "gradient", "matrix_gradient", "elementwise_gradient_matches",
+           "m", "n", "k"]
 
 m, n, k = sp.symbols("m n k", integer=True, positive=True)
 
 
 def symbols():
-    """The MatrixSymbols of eq. (1): X (m×n), W1 (k×m), W2 (m×k)."""
+    """The MatrixSymbols of eq. (1): X (m×n), W1 (k×m), W2 (m×k).
+
+    >>> X, W1, W2 = symbols()
+    >>> gradient(frobenius_sq(X - W2 * W1 * X), W1)
+    2*W2.T*(W2*W1*X - X)*X.T
+    """
     return (sp.MatrixSymbol("X", m, n), sp.MatrixSymbol("W1", k, m),
             sp.MatrixSymbol("W2", m, k))
-
-
-def frobenius_sq(A: sp.MatrixExpr) -> sp.Expr:
-    """‖A‖²_F = Tr(AᵀA) as a SymPy scalar expression."""
-    return sp.Trace(A.T * A)
-
-
-def matrix_gradient(terms: list[sp.Expr], wrt: sp.MatrixSymbol) -> sp.MatrixExpr:
-    """∂(Σ terms)/∂wrt, differentiating term by term.
-
-    Why term by term: SymPy 1.14 returns 0 for ``(Trace(..) + lam*Trace(..)).diff(W)``
-    (a scalar ``Add`` of traces), while each trace term differentiates correctly;
-    differentiation is linear, so the sum of the term derivatives is the gradient.
-    """
-    parts = [t.diff(wrt) for t in terms]
-    parts = [p for p in parts if not (p == 0 or isinstance(p, sp.ZeroMatrix))]
-    if not parts:
-        return sp.ZeroMatrix(*wrt.shape)
-    return parts[0] if len(parts) == 1 else sp.MatAdd(*parts)
-
-
-def elementwise_gradient_matches(terms: list[sp.Expr], grads: dict, shapes: dict,
-                                 extra: dict | None = None) -> bool:
-    """Cross-check matrix gradients against SymPy's entry-by-entry derivative.
-
-    Replaces every MatrixSymbol by an explicit matrix of scalar symbols of the given
-    concrete shape, forms the scalar objective, differentiates it by each entry and
-    compares with the matrix gradient evaluated on the same explicit matrices.
-    """
-    explicit = {}
-    for sym, (r, c) in shapes.items():
-        explicit[sym] = sp.Matrix(r, c, lambda i, j, s=sym: sp.Symbol(f"{s.name}_{i}{j}"))
-    subs_dims = {}
-    for sym, (r, c) in shapes.items():
-        for dim, val in zip(sym.shape, (r, c)):
-            if isinstance(dim, sp.Symbol):
-                subs_dims[dim] = val
-    extra = extra or {}
-
-    def to_explicit(expr):
-        e = expr.subs(subs_dims)
-        e = e.xreplace({sp.MatrixSymbol(s.name, *[d.subs(subs_dims) for d in s.shape]): explicit[s]
-                        for s in shapes})
-        return e.doit()
-
-    scalar = sp.expand(sum(to_explicit(t) for t in terms).subs(extra))
-    if isinstance(scalar, sp.MatrixBase):  # a 1×1 result
-        scalar = scalar[0, 0]
-    for wrt, g in grads.items():
-        G = sp.Matrix(to_explicit(g).subs(extra))
-        E = explicit[wrt]
-        for i, j in itertools.product(range(E.rows), range(E.cols)):
-            if sp.expand(sp.diff(scalar, E[i, j]) - G[i, j]) != 0:
-                return False
-    return True
 
 
 @dataclass
@@ -200,8 +162,8 @@ def derive() -> LinearAutoencoderDerivation:
     """Q1(b)(i)–(ii), derived."""
     X, W1, W2 = symbols()
     loss = frobenius_sq(X - W2 * W1 * X)
-    g1 = matrix_gradient([loss], W1)
-    g2 = matrix_gradient([loss], W2)
+    g1 = gradient(loss, W1)
+    g2 = gradient(loss, W2)
 
     shape = {"m": 3, "k": 2, "n": 2}
     ok = elementwise_gradient_matches(
