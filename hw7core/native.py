@@ -113,14 +113,20 @@ def _compiler_version(cc: str) -> str:
     return out.stdout.splitlines()[0] if out.stdout else cc
 
 
+def library_name(source: str | os.PathLike, cc: str) -> str:
+    """The cached library's file name: the source's stem and a hash of the source, the
+    compiler's version, the flags and the CPU (anyone can predict it: hence the trust rule)."""
+    source = Path(source)
+    key = hashlib.sha256(b"\0".join([source.read_bytes(), _compiler_version(cc).encode(),
+                                     " ".join(FLAGS).encode(),
+                                     _cpu_signature().encode()])).hexdigest()[:16]
+    return f"{source.stem}-{key}.so"
+
+
 def _build(source: Path, cc: str, folder: Path) -> Path:
     """The library of ``source`` in the private ``folder``: the cached one if it passes the
     trust rule, else a fresh build (a cached file that fails the rule is never loaded)."""
-    text = source.read_bytes()
-    version = _compiler_version(cc)
-    key = hashlib.sha256(b"\0".join([text, version.encode(), " ".join(FLAGS).encode(),
-                                     _cpu_signature().encode()])).hexdigest()[:16]
-    target = folder / f"{source.stem}-{key}.so"
+    target = folder / library_name(source, cc)
     if os.path.lexists(target):
         reason = untrusted_file_reason(target)
         if reason is None:
