@@ -251,6 +251,9 @@ class OutputDir:
                 entries = os.listdir(t)
             except OSError as exc:
                 raise OutputRefused(f"cannot write to {t}: {exc.strerror or exc}") from None
+            if os.path.lexists(self.manifest) and self._read_manifest() is None:
+                raise OutputRefused(f"{self.manifest} was not written by 'hw7 {self.command}'; "
+                                    f"move it away (it is never replaced)")
             earlier, self.previous = self._own_files()
             foreign = [n for n in entries if not self._is_ours_meta(n)
                        and n not in self.previous and n not in self._owned_dirs]
