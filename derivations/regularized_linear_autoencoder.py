@@ -2,8 +2,10 @@
 
 Objective, eq. (3) (primary convention):
     L_λ(W1, W2) = ‖X − W2 W1 X‖²_F + λ‖W1‖²_F + λ‖W2‖²_F.
-The 1/n variant puts 1/n in front of the reconstruction term; every σ_i below then
-becomes σ_i/n (the eigenvalues of XXᵀ/n).
+The 1/n variant (``derive("mean")``) puts 1/n in front of the reconstruction term;
+since (1/n)‖X − W2W1X‖²_F = ‖X̃ − W2W1X̃‖²_F with X̃ = X/√n (proved entry by entry),
+every σ_i below then is an eigenvalue of X̃X̃ᵀ = XXᵀ/n, and L_λ^(1/n)(X) equals
+(1/n)·L_{nλ}(X) (proved), which the numerics use to confirm it.
 
 * matrix gradients with the λ terms (MatrixSymbol calculus, elementwise cross-check);
 * the per-direction scalar problem f(a, b) = σ(1 − ab)² + λ(a² + b²) — the objective
@@ -72,6 +74,9 @@ class RegularizedDerivation:
     weight_decay: dict               # {(objective, reduction): expr in lam, m, n, B}
     inclusion_prob: sp.Expr          # P(sample j in a minibatch of B out of n) = B/n
     assumptions: list[str] = field(default_factory=list)
+    convention: str = "sum"          # "sum": eq. (3); "mean": 1/n on the reconstruction term
+    sigma_meaning: str = "i-th eigenvalue of XXᵀ"
+    equivalences: dict = field(default_factory=dict)  # identity (words) -> proved (bool)
 
 
 def _scalar_problem() -> ScalarProblem:
@@ -126,11 +131,45 @@ def _weight_decay_map() -> tuple[dict, sp.Expr]:
     return out, P
 
 
-@lru_cache(maxsize=1)
-def derive() -> RegularizedDerivation:
-    """Q2, derived (cached: the numerics evaluate these objects)."""
+def _mean_equivalences(X, W1, W2, recon_mean, loss_mean, loss_sum) -> dict:
+    """The two identities that tie the 1/n objective to eq. (3), proved by SymPy:
+    the rescaling (1/n)‖X − W2W1X‖² = ‖X/√n − W2W1X/√n‖² entry by entry on explicit
+    shapes, and n·L^(1/n)_λ = L_{nλ} (scalar trace expressions, expanded)."""
+    nn = X.shape[1]
+    Xt = X / sp.sqrt(nn)
+    shapes = {X: (3, 2), W1: (2, 3), W2: (3, 2)}
+    dims = {d: v for s, shp in shapes.items() for d, v in zip(s.shape, shp)
+            if isinstance(d, sp.Symbol)}
+    expl = {s: sp.Matrix(*shp, lambda i, j, s=s: sp.Symbol(f"{s.name}_{i}{j}"))
+            for s, shp in shapes.items()}
+
+    def explicit(e):
+        e = e.subs(dims)
+        e = e.xreplace({sp.MatrixSymbol(s.name, *[dd.subs(dims) for dd in s.shape]): expl[s]
+                        for s in shapes})
+        return sp.expand(e.doit())
+
+    rescaled = explicit(recon_mean) - explicit(frobenius_sq(Xt - W2 * W1 * Xt))
+    lam_map = sp.expand(nn * loss_mean - loss_sum.subs(lam, nn * lam))
+    return {"(1/n)‖X − W2W1X‖²_F = ‖X/√n − W2W1X/√n‖²_F (explicit 3×2, 2×3, 3×2)":
+            rescaled == 0,
+            "n·L^(1/n)_λ(W1, W2) = L_{nλ}(W1, W2) (eq. (3) at nλ)": lam_map == 0}
+
+
+@lru_cache(maxsize=2)
+def derive(convention: str = "sum") -> RegularizedDerivation:
+    """Q2, derived (cached: the numerics evaluate these objects).
+
+    convention: "sum" (eq. (3) as printed) or "mean" (1/n in front of the
+    reconstruction term; the σ_i are then the eigenvalues of XXᵀ/n).
+    """
+    if convention not in ("sum", "mean"):
+        raise ValueError(f"convention must be 'sum' or 'mean', got {convention!r}")
     X, W1, W2 = symbols()
     recon = frobenius_sq(X - W2 * W1 * X)
+    if convention == "mean":
+        recon_sum = recon
+        recon = recon / X.shape[1]
     terms = [recon, lam * frobenius_sq(W1), lam * frobenius_sq(W2)]
     g1 = matrix_gradient(terms, W1)
     g2 = matrix_gradient(terms, W2)
@@ -142,6 +181,9 @@ def derive() -> RegularizedDerivation:
     general = sp.Max(0, p)
     wd, P = _weight_decay_map()
     n = sp.Symbol("n", integer=True, positive=True)
+    mean = convention == "mean"
+    equiv = (_mean_equivalences(X, W1, W2, recon, sp.Add(*terms),
+                                sp.Add(recon_sum, *terms[1:])) if mean else {})
     return RegularizedDerivation(
         X=X, W1=W1, W2=W2, lam=lam, sigma_i=sigma_i, loss=sp.Add(*terms), terms=terms,
         grad_W1=g1, grad_W2=g2, elementwise_ok=ok, scalar=sc,
@@ -155,5 +197,9 @@ def derive() -> RegularizedDerivation:
             "per-direction reduction (Kunin et al. 2019): at a minimiser W2 = U_k D Oᵀ, "
             "W1 = O D U_kᵀ with O ∈ O(k), so L_λ splits into Σ_i f(d_i, d_i) + Σ_{i>k} σ_i",
             "balanced: for a fixed product ab, a² + b² is minimal iff a = b",
-        ],
+        ] + (["1/n convention: eq. (3) on X/√n, so σ_i are the eigenvalues of XXᵀ/n"]
+             if mean else []),
+        convention=convention,
+        sigma_meaning="i-th eigenvalue of XXᵀ/n" if mean else "i-th eigenvalue of XXᵀ",
+        equivalences=equiv,
     )

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import derivations.linear_autoencoder as der
 import numerics.linear_autoencoder as num
+from hw7 import variants
 from hw7.props import property_check
 from hw7.registry import Answer, Check, Context, section
 
@@ -26,8 +27,10 @@ def _instance(seed: int, m: int = 6, k: int = 2, n: int = 40):
     return num.make_data(m, n, sig, seed=seed), k
 
 
-def _grad_rel_err(X, W1, W2, lam=None, device="cpu"):
-    d1, d2 = num.derived_gradients(X, W1, W2, lam=lam)
+def _grad_rel_err(X, W1, W2, lam=None, device="cpu", derived=None):
+    d1, d2 = num.derived_gradients(X, W1, W2, lam=lam) if derived is None else derived(X, W1, W2)
+    if derived is not None:   # Q2's 1/n variant: the same objective as eq. (3) on X/√n
+        X = X / np.sqrt(X.shape[1])
     a1, a2 = num.autograd_gradients(X, W1, W2, lam=lam or 0.0, device=device)
     scale = max(np.abs(a1).max(), np.abs(a2).max())
     return max(np.abs(d1 - a1).max(), np.abs(d2 - a2).max()) / scale
@@ -35,10 +38,13 @@ def _grad_rel_err(X, W1, W2, lam=None, device="cpu"):
 
 def gradient_section(ctx: Context, ans: Answer, which: str, regularized: bool) -> None:
     """Shared body of q1b.grad_W* and q2.grad_W* sections."""
+    mean = False
     if regularized:
         from derivations.regularized_linear_autoencoder import derive as rderive
 
-        d = ctx.cached("q2", rderive)
+        conv = variants.active(ctx).q2.convention     # eq. (3), or 1/n on its first term
+        d = ctx.cached("q2", lambda: rderive(conv))
+        mean = d.convention == "mean"
     else:
         d = _derivation(ctx)
     g = d.grad_W1 if which == "W1" else d.grad_W2
@@ -48,37 +54,60 @@ def gradient_section(ctx: Context, ans: Answer, which: str, regularized: bool) -
     ans.symbols = dict(MATRIX_SYMBOLS)
     if regularized:
         ans.symbols["lam"] = "λ ≥ 0, weight of the ℓ2 penalties"
+    if mean:
+        ans.symbols["n"] = "number of samples (columns of X)"
     ans.data["shapes"] = SHAPES
-    obj = "‖X − W2W1X‖²_F" + (" + λ‖W1‖²_F + λ‖W2‖²_F" if regularized else "")
+    obj = ("(1/n)" if mean else "") + "‖X − W2W1X‖²_F" + (
+        " + λ‖W1‖²_F + λ‖W2‖²_F" if regularized else "")
     ans.derivation.append((f"differentiate {obj} with SymPy MatrixSymbol calculus "
                            "(term by term)", sympy.latex(g)))
     ans.checks.append(Check("symbolic", "matrix gradient equals SymPy's entry-by-entry derivative "
                             "on explicit shapes (m=3, k=2, n=2)", d.elementwise_ok, None,
                             d.elementwise_ok))
+    for what, ok in (d.equivalences.items() if mean else ()):
+        ans.checks.append(Check("symbolic", what, ok, None, ok))
     ans.explanation = (f"∂L/∂{which} = {ans.expr}; setting it to zero is one of the two "
                        "first-order optimality conditions.")
     if not ctx.numeric:
         return
     lam = 0.7 if regularized else None
+    derived = _mean_gradients(d, lam) if mean else None
     errs = []
     for s in range(3):
         X, k = _instance(ctx.seed + s)
         rng = np.random.default_rng(ctx.seed + 100 + s)
         W1, W2 = rng.standard_normal((k, X.shape[0])), rng.standard_normal((X.shape[0], k))
-        errs.append(_grad_rel_err(X, W1, W2, lam=lam, device=ctx.device))
+        errs.append(_grad_rel_err(X, W1, W2, lam=lam, device=ctx.device, derived=derived))
     ans.data["seeds"] = [ctx.seed + s for s in range(3)]
     ans.checks.append(Check("numeric", "derived gradient vs torch autograd (float64), max "
-                            "relative entry error over 3 random instances", max(errs), 1e-12,
-                            max(errs) <= 1e-12, volatile=True))
+                            "relative entry error over 3 random instances"
+                            + (" (autograd of eq. (3) on X/√n)" if mean else ""), max(errs),
+                            1e-12, max(errs) <= 1e-12, volatile=True))
     X, k = _instance(ctx.seed + 7, m=4, n=10)
     rng = np.random.default_rng(ctx.seed + 8)
     W1, W2 = rng.standard_normal((k, 4)), rng.standard_normal((4, k))
-    f1, f2 = num.finite_difference_gradients(X, W1, W2, lam=lam or 0.0)
-    d1, d2 = num.derived_gradients(X, W1, W2, lam=lam)
+    if mean:
+        f1, f2 = num.finite_difference_gradients(X / np.sqrt(X.shape[1]), W1, W2, lam=lam)
+        d1, d2 = derived(X, W1, W2)
+    else:
+        f1, f2 = num.finite_difference_gradients(X, W1, W2, lam=lam or 0.0)
+        d1, d2 = num.derived_gradients(X, W1, W2, lam=lam)
     fd = (d1 if which == "W1" else d2) - (f1 if which == "W1" else f2)
     rel = float(np.abs(fd).max() / np.abs(d1 if which == "W1" else d2).max())
     ans.checks.append(Check("numeric", "derived gradient vs central finite differences "
                             "(eps=1e-6)", rel, 1e-6, rel <= 1e-6, volatile=True))
+
+
+def _mean_gradients(d, lam: float):
+    """The derived gradients of Q2's 1/n variant as a numpy function of (X, W1, W2)."""
+    nn = d.X.shape[1]
+    f1, f2 = (sympy.lambdify([d.X, d.W1, d.W2, d.lam, nn], g, "numpy")
+              for g in (d.grad_W1, d.grad_W2))
+
+    def grads(X, W1, W2):
+        return (np.asarray(f1(X, W1, W2, lam, X.shape[1]), float),
+                np.asarray(f2(X, W1, W2, lam, X.shape[1]), float))
+    return grads
 
 
 @section("q1b", title="Linear autoencoder: optimality conditions and PCA",

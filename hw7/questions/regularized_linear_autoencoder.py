@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import numerics.linear_autoencoder as lnum
 import numerics.regularized_linear_autoencoder as num
 from derivations.regularized_linear_autoencoder import derive
+from hw7 import variants
 from hw7.props import property_check
 from hw7.questions.linear_autoencoder import gradient_section
 from hw7.registry import Answer, Check, Context, section
@@ -20,7 +21,19 @@ Q2A_III = ["Weight Decay", "Dropout", "Layer Norm", "Batch Norm", "SGD optimizer
 
 
 def _d(ctx: Context):
-    return ctx.cached("q2", derive)
+    conv = variants.active(ctx).q2.convention     # eq. (3), or 1/n on its first term
+    return ctx.cached("q2", lambda: derive(conv))
+
+
+def _mean(ctx: Context) -> bool:
+    return _d(ctx).convention == "mean"
+
+
+def _objective_data(ctx: Context, X):
+    """Data on which eq. (3) as printed is this variant's objective: X, or X/√n for the
+    1/n convention ((1/n)‖X − W2W1X‖² = ‖X/√n − W2W1X/√n‖², proved in the derivation);
+    its XXᵀ eigenvalues are then the variant's σ_i."""
+    return X / np.sqrt(X.shape[1]) if _mean(ctx) else X
 
 
 def _data(seed: int, m: int = 6, n: int = 60, top: float = 5.0):
@@ -197,10 +210,17 @@ def q2a_iii(ctx: Context, ans: Answer) -> None:
 def q2a(ctx: Context, ans: Answer) -> None:
     d = _d(ctx)
     wd = d.weight_decay
-    ans.latex = (r"\texttt{weight\_decay} = " + sympy.latex(wd[("sum", "mean")])
-                 + r"\ \text{(eq. (3))},\quad " + sympy.latex(wd[("1/n", "mean")])
-                 + r"\ \text{(1/n variant)}")
-    ans.expr = sympy.sstr(wd[("sum", "mean")])
+    mean = d.convention == "mean"
+    obj = "1/n" if mean else "sum"        # this key's objective in the derived map
+    if mean:
+        ans.latex = (r"\texttt{weight\_decay} = " + sympy.latex(wd[("1/n", "mean")])
+                     + r"\ \text{(1/n on the reconstruction term)},\quad "
+                     + sympy.latex(wd[("sum", "mean")]) + r"\ \text{(eq. (3) as printed)}")
+    else:
+        ans.latex = (r"\texttt{weight\_decay} = " + sympy.latex(wd[("sum", "mean")])
+                     + r"\ \text{(eq. (3))},\quad " + sympy.latex(wd[("1/n", "mean")])
+                     + r"\ \text{(1/n variant)}")
+    ans.expr = sympy.sstr(wd[(obj, "mean")])
     ans.symbols = {"lam": "λ", "m": "input dimension", "n": "number of samples"}
     ans.derivation += [
         ("P(sample j in a uniform minibatch of B of n)", sympy.latex(d.inclusion_prob)),
@@ -221,22 +241,30 @@ def q2a(ctx: Context, ans: Answer) -> None:
         f"(i) {subs['q2a.i'].choices[0]} linear layers, (ii) {subs['q2a.ii'].choices[0]}, "
         f"(iii) {' + '.join(subs['q2a.iii'].choices)}. "
         "Two bias-free nn.Linear layers (encoder, decoder), nn.MSELoss on (x̂, x), SGD with "
-        f"weight_decay = {sympy.sstr(wd[('sum', 'mean')])} for eq. (3) "
-        f"({sympy.sstr(wd[('1/n', 'mean')])} for the 1/n variant); with mean reduction "
-        "the batch size B cancels; the effective step on L_λ is lr/(mn).")
-    ok = not wd[("sum", "mean")].has(sympy.Symbol("B", positive=True, integer=True))
+        + (f"weight_decay = {sympy.sstr(wd[('1/n', 'mean')])} for eq. (3) with 1/n on the "
+           f"reconstruction term ({sympy.sstr(wd[('sum', 'mean')])} for eq. (3) as printed); "
+           "with mean reduction the batch size B cancels; the effective step on L_λ is lr/m."
+           if mean else
+           f"weight_decay = {sympy.sstr(wd[('sum', 'mean')])} for eq. (3) "
+           f"({sympy.sstr(wd[('1/n', 'mean')])} for the 1/n variant); with mean reduction "
+           "the batch size B cancels; the effective step on L_λ is lr/(mn)."))
+    ok = not wd[(obj, "mean")].has(sympy.Symbol("B", positive=True, integer=True))
     ans.checks.append(Check("symbolic", "weight_decay (mean reduction) is free of B",
                             ok, None, ok))
     if not ctx.numeric:
         return
     X = _data(ctx.seed + 4, m=6, n=60)
     m, n = X.shape
-    lam = 0.2 * float(np.linalg.eigvalsh(X @ X.T)[-1])
+    lam = 0.2 * float(np.linalg.eigvalsh(_objective_data(ctx, X) @ _objective_data(ctx, X).T)[-1])
+    # the 1/n objective at λ is 1/n times eq. (3) at nλ (proved): same gradient direction
+    # and minimisers, so eq. (3)'s numerics at lam_ref confirm it
+    lam_ref = n * lam if mean else lam
     rng = np.random.default_rng(ctx.seed + 5)
     W1, W2 = rng.standard_normal((3, m)), rng.standard_normal((m, 3))
     rows = []
     for B in (1, 5, n):
-        res, c = num.sgd_direction_parallel_residual(X, W1, W2, lam, num.weight_decay(lam, m, n),
+        res, c = num.sgd_direction_parallel_residual(X, W1, W2, lam_ref,
+                                                     num.weight_decay(lam, m, n, objective=obj),
                                                      B, device=ctx.device)
         rows.append([B, res, c * m * n])
     ans.tables["mapping"] = {"columns": ["batch size B", "residual ‖avg − c∇L_λ‖/‖avg‖",
@@ -251,17 +279,19 @@ def q2a(ctx: Context, ans: Answer) -> None:
     # confirmed by training: SGD with the derived weight_decay reaches the closed form of
     # (3); with a mis-scaled one (2λ/n, forgetting MSELoss's 1/m) it converges elsewhere
     k = 3
-    cf = num.closed_form(X, k, lam)
+    cf = num.closed_form(X, k, lam_ref)
     gaps = {}
-    for label, wdv in (("derived", None), ("2λ/n (wrong)", 2 * lam / n)):
-        tr = num.train_sgd(X, k, lam, batch_size=n, lr_scale=0.2, steps=2000, seed=ctx.seed,
+    wrong = "2λ (wrong)" if mean else "2λ/n (wrong)"    # the derived value × m
+    for label, wdv in (("derived", num.weight_decay(lam, m, n, objective=obj) if mean else None),
+                       (wrong, 2 * lam if mean else 2 * lam / n)):
+        tr = num.train_sgd(X, k, lam_ref, batch_size=n, lr_scale=0.2, steps=2000, seed=ctx.seed,
                            device=ctx.device, target_gap=1e-10, L_star=cf.loss,
                            weight_decay_override=wdv)
-        gaps[label] = (num.loss(X, tr.W1, tr.W2, lam) - cf.loss) / cf.loss
+        gaps[label] = (num.loss(X, tr.W1, tr.W2, lam_ref) - cf.loss) / cf.loss
     ans.checks.append(Check("numeric", "relative loss gap to the closed form after full-batch "
                             "SGD training, derived vs wrong weight_decay", gaps,
                             "derived < 1e-9, wrong > 1e-3",
-                            gaps["derived"] < 1e-9 and gaps["2λ/n (wrong)"] > 1e-3,
+                            gaps["derived"] < 1e-9 and gaps[wrong] > 1e-3,
                             volatile=True))
 
     def prop_map(ex):
@@ -271,7 +301,7 @@ def q2a(ctx: Context, ans: Answer) -> None:
         lam = lr * float(np.linalg.eigvalsh(X @ X.T)[-1])
         r = np.random.default_rng(seed)
         W1, W2 = r.standard_normal((2, m)), r.standard_normal((m, 2))
-        res, c = num.sgd_direction_parallel_residual(X, W1, W2, lam,
+        res, c = num.sgd_direction_parallel_residual(X, W1, W2, n * lam if mean else lam,
                                                      wd_fn(lam, m, n, B), B)
         assert res < 1e-10 and abs(c * m * n - 1) < 1e-10
 
@@ -279,7 +309,7 @@ def q2a(ctx: Context, ans: Answer) -> None:
                       st.floats(0.01, 2.0), st.integers(0, 10**6))
 
     def wd_fn(lam, m, n, B):
-        return num.weight_decay(lam, m, n)
+        return num.weight_decay(lam, m, n, objective=obj)
 
     n_ex = ctx.budget.q2a_prop_examples
     ans.checks.append(property_check("derived weight_decay makes the expected SGD step a step "
@@ -316,7 +346,8 @@ def _train_points(ctx: Context):
     """
     m, k, n = ctx.budget.q2b_shape
     sig = n * np.array([4.0, 2.5, 1.5, 1.0, 0.6, 0.4, 0.3, 0.2, 0.15, 0.1][:m])
-    X = lnum.make_data(m, n, sig, seed=ctx.seed)
+    X = _objective_data(ctx, lnum.make_data(m, n, sig, seed=ctx.seed))
+    sig = sig / n if _mean(ctx) else sig              # the variant's σ_i (of XXᵀ/n)
     s1 = float(np.linalg.eigvalsh(X @ X.T)[-1])
     ratios = ctx.budget.q2b_ratios
     plan = [(r, n, "iid", 0.2, False, ctx.budget.q2b_fullbatch_steps, 1e-9) for r in ratios]
@@ -380,10 +411,13 @@ def q2b(ctx: Context, ans: Answer) -> None:
         f"W2ᵀW2 has eigenvalues {sympy.sstr(d.col_norm_sq)}: the deviation from I is "
         f"{sympy.sstr(d.deviation)} per direction, O(λ/σ_k) in operator norm, so small λ "
         "gives approximately orthonormal columns; a direction with λ ≥ σ_i collapses to 0.")
+    if d.convention == "mean":
+        ans.explanation += (" With 1/n on the reconstruction term, (3) is eq. (3) on X/√n, so "
+                            "the σ_i here are the eigenvalues of XXᵀ/n.")
     if not ctx.numeric:
         return
     # closed form: stationary (autograd), including λ ≥ σ_i
-    X = _data(ctx.seed + 6)
+    X = _objective_data(ctx, _data(ctx.seed + 6))
     k = 3
     sig = np.linalg.eigvalsh(X @ X.T)[::-1]
     worst = 0.0
@@ -494,7 +528,7 @@ def q2b_col_norm_sq(ctx: Context, ans: Answer) -> None:
     ans.expr = sympy.sstr(d.col_norm_sq)
     ans.latex = sympy.latex(d.col_norm_sq)
     ans.check_kind = "expr"
-    ans.symbols = {"lam": "λ", "sigma_i": "i-th eigenvalue of XXᵀ (i ≤ k)"}
+    ans.symbols = {"lam": "λ", "sigma_i": f"{d.sigma_meaning} (i ≤ k)"}
     ans.data["valid_when"] = "lam < sigma_i (else the direction collapses: 0)"
     # `hw7 check` compares where the formula is the answer, so the general form
     # max(0, 1 - lam/sigma_i) is accepted and no "expected -1" counterexample is shown.
@@ -504,14 +538,17 @@ def q2b_col_norm_sq(ctx: Context, ans: Answer) -> None:
     ans.explanation = (
         f"Eigenvalues of W2ᵀW2 at the optimum (= squared column norms for the representative "
         f"O = I): {ans.expr} for λ < σ_i, {sympy.sstr(d.col_norm_sq_general)} in general; "
-        f"with 1/n on the reconstruction term: {sympy.sstr(d.col_norm_sq_1_over_n)}.")
+        + (f"σ_i are the eigenvalues of XXᵀ/n (1/n on the reconstruction term); in terms of "
+           f"the eigenvalues σ_i of XXᵀ itself: {sympy.sstr(d.col_norm_sq_1_over_n)}."
+           if d.convention == "mean" else
+           f"with 1/n on the reconstruction term: {sympy.sstr(d.col_norm_sq_1_over_n)}."))
     ok = sympy.simplify(sympy.diff(d.scalar.f, d.scalar.a).subs(
         {d.scalar.a: sympy.sqrt(d.col_norm_sq), d.scalar.b: sympy.sqrt(d.col_norm_sq)})) == 0
     ans.checks.append(Check("symbolic", "∂f/∂a vanishes at a = b = √(" + ans.expr + ")",
                             ok, None, ok))
     if not ctx.numeric:
         return
-    X = _data(ctx.seed + 9)
+    X = _objective_data(ctx, _data(ctx.seed + 9))
     sig = np.linalg.eigvalsh(X @ X.T)[::-1]
     lam = 0.2 * sig[2]
     cf = num.closed_form(X, 3, lam)
