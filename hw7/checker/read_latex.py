@@ -201,6 +201,10 @@ def _subscript(s: str, i: int, toks: list[Token]) -> int:
             body = _GREEK_ALIAS.get(m.group(1), m.group(1))
         toks.append(Token("SUB", body, i, atomic=True))
         return k
+    g = re.compile(r"\\([A-Za-z]+)").match(s, j)
+    if g and g.group(1) in _GREEK:  # L_\lambda, x_\mu
+        toks.append(Token("SUB", _GREEK_ALIAS.get(g.group(1), g.group(1)), i, atomic=True))
+        return g.end()
     m = re.compile(r"\d+|[A-Za-z][A-Za-z0-9]*").match(s, j)
     if not m:
         raise ParseError(f"'_' at column {i + 1} needs a subscript, e.g. W_1 or sigma_i")
