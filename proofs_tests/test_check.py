@@ -262,10 +262,13 @@ def test_hypothesis_finds_what_the_small_points_miss():
     _check_scalar_counterexample(Q3C, "sqrt(d) + (d - 1)*(d - 2)*(d - 3)", v)
 
 
-def test_equal_but_not_simplifiable_is_accepted_numerically():
+def test_equal_but_not_simplifiable_is_proved_piece_by_piece():
+    """Issue 12: 'correct' is a proof — no longer "agrees at sampled points" (issue 7's
+    method == "numeric"): max/min are split into pieces and each piece is proved."""
     e = entry("x", "expr", d + sigma, ["d", "sigma"])
     v = ac.judge(e, "max(d, sigma) + min(d, sigma)")
-    assert v.status == "correct" and v.method == "numeric", v.line()  # simplify cannot do it
+    assert v.status == "correct" and v.method.startswith("piecewise"), v.line()
+    assert "pieces" in v.message
 
 
 def test_domain_conditions_restrict_the_counterexample_search():
@@ -356,16 +359,15 @@ def test_property_rearranged_is_correct_and_perturbed_is_refuted(ref, bump):
     _check_scalar_counterexample(e, sp.sstr(wrong), v)
 
 
-def test_mutation_a_checker_without_counterexample_search_is_caught():
-    """Mutation: a counterexample search that never finds anything turns refutations into
-    'correct (numeric)' — the refutation test above would catch it."""
-    orig = ac._scalar_counterexample
-    try:
-        ac._scalar_counterexample = lambda *a, **k: None
-        assert ac.judge(Q3C, "d").status == "correct"  # the broken checker is fooled ...
-    finally:
-        ac._scalar_counterexample = orig
-    assert ac.judge(Q3C, "d").status == "refuted"      # ... the real one is not
+def test_mutation_a_checker_without_an_identity_test_is_caught(monkeypatch):
+    """Mutation: an identity test that always answers "identical" (a sample passed off as a
+    proof) accepts an answer the small-point probe misses; the real one refutes it."""
+    from hw7.checker import judge_expr
+
+    wrong = "sqrt(d) + (d - 1)*(d - 2)*(d - 3)"
+    assert ac.judge(Q3C, wrong).status == "refuted"
+    monkeypatch.setattr(judge_expr, "identity_test", lambda *a, **k: (True, "symbolic"))
+    assert ac.judge(Q3C, wrong).status == "correct"  # the broken checker is fooled
 
 
 # ------------------------------------------------------------------ hostile corpus
@@ -419,6 +421,13 @@ HOSTILE = [
 ]
 
 
+# issue 12's readers give these a meaning in some kinds (judged, exit 1, in time):
+# [..] groups like (..) outside vector answers; in a complexity answer, d is read as D
+# (the question has D and no d, said in the verdict)
+READ_NOW = {"[d]*10**9": {"expr", "bigo", "matrix"}, "[1]*10**9": {"expr", "bigo", "matrix"},
+            "max([1], [2])": {"expr", "bigo", "matrix"}, "O(d)": {"bigo"}}
+
+
 @pytest.mark.parametrize("ref", [Q3C, GRAD, Q5C, VEC], ids=lambda e: e["qid"])
 def test_hostile_corpus_exits_2_in_time_with_nothing_executed(ref, tmp_path):
     sentinel = tmp_path / "pwned"
@@ -427,7 +436,12 @@ def test_hostile_corpus_exits_2_in_time_with_nothing_executed(ref, tmp_path):
         t0 = time.perf_counter()
         v = ac.judge_limited(ref, text, timeout=TIMEOUT)
         took = time.perf_counter() - t0
-        assert v.exit_code == 2, (text[:60], v.line())
+        if ref["check_kind"] in READ_NOW.get(raw, ()):
+            # '[d]*10**9' is the (wrong, refuted) answer 10⁹·d — judged in time,
+            # nothing allocated; a vector question still refuses it (exit 2)
+            assert v.exit_code in (1, 2), (text[:60], v.line())
+        else:
+            assert v.exit_code == 2, (text[:60], v.line())
         assert took < TIMEOUT + 1.0, (text[:60], took)
         assert "\n" not in v.line() and len(v.line()) < 400
     assert not sentinel.exists()

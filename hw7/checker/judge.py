@@ -1,241 +1,131 @@
-"""Judge a student's answer against the toolkit's own derived answer (``hw7 check``, issue 7).
+"""Judge a student's answer against the toolkit's own derived answer (``hw7 check``; issues 7, 12).
 
-The reference is an answer-key entry (``Answer.to_json()`` of a registered
-section, run derive-only). Its ``check_kind`` says how to compare:
+This is the dispatcher at the top of :mod:`hw7.checker`: it reads both sides with the
+readers (:mod:`hw7.checker.entry`), hands them to the judge of the entry's
+``check_kind`` and returns a :class:`~hw7.checker.verdict.Verdict`. Every judge returns
+"correct" only with a proof; the verdict echoes how the answer was read.
 
-* ``expr``    symbolic first (the difference expands, or ``simplify``s, to 0:
-              correct); otherwise a counterexample is searched: a few small
-              exact points, then Hypothesis (shrunk), each compared exactly or in
-              30-digit arithmetic on rational inputs. A small point that separates
-              the two is a proof, so ``simplify`` is skipped then. No
-              counterexample after the search: "correct (numeric)", said so.
-              Cheap hints ("off by a factor of d") come from the simplified ratio.
-* ``matrix``  matrix expressions in X, W1, W2 (and lam): shapes are tracked,
-              ``expand`` decides equality symbolically, and explicit integer
-              matrices of the shapes in ``data["shapes"]`` give a counterexample
-              (:mod:`hw7.checker.judge_matrix`).
-* ``bigo``    Θ-equivalence for positive variables growing independently, after
-              substituting ``data["assume"]`` such as {"M": "D"}; the
-              counterexample is a direction of growth (:mod:`hw7.checker.judge_bigo`).
-* ``vector``  entry-wise ``expr`` comparison.
-* ``choice`` / ``choices``  case- and spelling-tolerant matching of the options
-              (:mod:`hw7.checker.judge_choice`).
+* ``expr``        :mod:`hw7.checker.judge_expr` — pieces of Max/Min/Abs, exact identity
+                  tests, exact cell decomposition or a domain-wide search for a counterexample.
+                  Q3 declares μ ∈ R^d (``data["vectors"]``): an answer in ‖μ‖² is judged
+                  against the vector form, one in the scalar μ against the shared-mean form.
+* ``vector``      entry-wise ``expr``.
+* ``matrix``      :mod:`hw7.checker.judge_matrix` — symbolic expansion; exact integer matrices.
+* ``bigo``        :mod:`hw7.checker.judge_bigo` — Θ-equivalence in the question's regime.
+* ``feature_map`` :mod:`hw7.checker.judge_feature_map` — φ(q)ᵀφ(k) ≡ K(qᵀk), expanded.
+* ``choice`` / ``choices``  :mod:`hw7.checker.judge_choice` — synonyms, negations.
 
-Answers are parsed only by :mod:`hw7.checker.read_plain`. :func:`judge_limited` runs the
-judgement in a forked child with a hard wall-clock limit and a memory limit.
+Import structure (no circle): verdict, search ← entry ← judges ← judge (this module);
+references and sandbox import no judge. :func:`judge_limited` runs :func:`judge` in a
+forked child with a hard wall-clock limit and a memory limit (:mod:`hw7.checker.sandbox`).
+
+>>> e = {"qid": "q3b", "check_kind": "expr", "expr": "d", "symbols": {"d": "dimension"}}
+>>> v = judge(e, "d + max(0, d - 40)")
+>>> v.status, v.counterexample["values"], v.read_as
+('refuted', {'d': '41'}, 'd + Max(0, d - 40)')
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import time
-from dataclasses import asdict, dataclass
-from fractions import Fraction
-from pathlib import Path
 
+from hw7.checker.entry import (
+    CHECK_FIELDS,
+    DATA_FIELDS,
+    FEATURE_VARS,
+    NORM2_PREFIX,
+    as_entry,
+    domain_conditions,
+    matrix_names,
+    parse,
+    reference_expr,
+    scalar_symbols,
+    vector_symbols,
+)
+from hw7.checker.references import (
+    cache_dir,
+    cache_path,
+    derive_entry,
+    entries_from_key,
+    load_cache,
+    reference_entry,
+    store_cache,
+)
+from hw7.checker.sandbox import run_limited
+from hw7.checker.verdict import KINDS, UNDECIDED, Unjudgeable, Verdict
 from hw7.errors import InputError, UsageError
 
-KINDS = ("expr", "matrix", "bigo", "choice", "choices", "vector")
+__all__ = ["DEFAULT_MEMORY_MB", "DEFAULT_TIMEOUT", "KINDS", "Unjudgeable", "Verdict", "cache_dir",
+           "checkable", "checkable_ids", "derive_entry", "describe", "entries_from_key",
+           "example_answer", "judge", "judge_limited", "reference_entry", "uncheckable_reason"]
+
 DEFAULT_TIMEOUT = 5.0        # seconds per check (wall clock, hard)
 DEFAULT_MEMORY_MB = 1024     # extra address space the judging child may use
-SEARCH_EXAMPLES = 150        # Hypothesis examples in a counterexample search
 HINT_SECONDS = 1.0           # a hint is dropped rather than delay the verdict
-REL_TOL = 1e-12              # exact inputs, 30-digit evaluation: differences above this are real
-CHECK_FIELDS = ("qid", "title", "question", "check_kind", "expr", "symbols", "options", "choices")
-DATA_FIELDS = ("shapes", "bigo_vars", "assume", "domain", "regime")
-_DOMAIN_OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-               ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 
-
-class Unjudgeable(InputError):
-    """The answer could not be judged (one line)."""
-
-
-@dataclass
-class Verdict:
-    """The outcome of one check.
-
-    status: "correct", "refuted" or "unjudged"; exit code 0, 1, 2.
-    message: one line for people.
-    method: how it was decided ("symbolic", "numeric", "dominant terms", "option match", ...).
-    counterexample: concrete values where the answers differ (refuted answers).
-    hint: a cheap diagnosis ("off by a factor of d"), when one was found.
-    parsed: the answer as the checker understood it.
-    """
-
-    qid: str
-    status: str
-    message: str
-    method: str = ""
-    counterexample: dict | None = None
-    hint: str | None = None
-    parsed: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def exit_code(self) -> int:
-        return {"correct": 0, "refuted": 1}.get(self.status, 2)
-
-    def line(self) -> str:
-        """The one line ``hw7 check`` prints."""
-        head = {"correct": "correct", "refuted": "refuted", "unjudged": "could not judge"}[self.status]
-        out = f"{self.qid}: {head}: {self.message}"
-        if self.counterexample and "text" in self.counterexample:
-            out += f"; counterexample: {self.counterexample['text']}"
-        if self.hint:
-            out += f"; hint: {self.hint}"
-        return " ".join(out.split())  # one line, whatever the parts contained
-
-    def to_json(self) -> dict:
-        return {**asdict(self), "exit_code": self.exit_code}
+# names older callers and tests use
+_as_entry = as_entry
+_parse = parse
+_matrix_names = matrix_names
+_scalar_symbols = scalar_symbols
+_ = (CHECK_FIELDS, DATA_FIELDS)
 
 
 # ----------------------------------------------------------------------------
 # reference entries
 
 
-def _field(entry, name, default=None):
-    if isinstance(entry, dict):
-        return entry.get(name, default)
-    return getattr(entry, name, default)
+def _reference(entry):
+    """The reference, read by the same readers as answers (fails loudly if bad)."""
+    kind = entry["check_kind"]
+    if kind in ("choice", "choices"):
+        from hw7.checker.judge_choice import reference_options
+
+        return reference_options(entry)
+    ref = reference_expr(entry)
+    data = entry.get("data") or {}
+    if kind == "feature_map":
+        _kernel(entry)
+    if kind == "expr" and data.get("shared_mean_form"):
+        _shared_form(entry)
+    if kind == "expr":
+        domain_conditions(entry)
+    return ref
+
+
+def _kernel(entry):
+    k = (entry.get("data") or {}).get("kernel") or {}
+    if not isinstance(k, dict) or not isinstance(k.get("expr"), str):
+        raise ValueError("feature_map entry without data['kernel'] = {'expr': ..., 'dot': 'qk'}")
+    dot = str(k.get("dot") or "qk")
+    e = {**entry, "check_kind": "expr", "symbols": {dot: "qᵀk"}, "data": {}}
+    return parse(e, k["expr"]).value, dot
+
+
+def _shared_form(entry):
+    form = (entry.get("data") or {}).get("shared_mean_form") or {}
+    if not isinstance(form, dict) or not isinstance(form.get("expr"), str):
+        raise ValueError("data['shared_mean_form'] must be {'expr': ..., 'latex': ...}")
+    return parse({**entry, "check_kind": "expr"}, form["expr"]).value
 
 
 def uncheckable_reason(entry) -> str | None:
     """Why ``hw7 check`` cannot judge answers to this entry (dict or Answer); None if it can."""
-    kind = _field(entry, "check_kind")
+    kind = entry.get("check_kind") if isinstance(entry, dict) else getattr(entry, "check_kind", None)
     if kind is None:
         return "the answer has no check_kind"
     if kind not in KINDS:
         return f"unknown check_kind {kind!r} (known: {', '.join(KINDS)})"
     try:
-        _reference(_as_entry(entry))
+        _reference(as_entry(entry))
     except Exception as exc:  # noqa: BLE001 - any failure means "not checkable"
         return f"its derived answer cannot be read: {exc}"
     return None
 
 
 def checkable(entry) -> bool:
-    """Whether ``hw7 check`` can judge answers to this entry (dict or Answer).
-
-    True when the entry names a known ``check_kind``, carries what that kind
-    needs, and its own reference answer parses with the whitelist parser.
-    """
+    """Whether ``hw7 check`` can judge answers to this entry (dict or Answer)."""
     return uncheckable_reason(entry) is None
-
-
-def _as_entry(entry) -> dict:
-    if isinstance(entry, dict):
-        d = {k: entry.get(k) for k in CHECK_FIELDS}
-        data = entry.get("data") or {}
-    else:
-        d = {k: getattr(entry, k, None) for k in CHECK_FIELDS}
-        data = getattr(entry, "data", None) or {}
-    d["data"] = {k: data[k] for k in DATA_FIELDS if k in data}
-    d["symbols"] = dict(d.get("symbols") or {})
-    return d
-
-
-def _source_hash() -> str:
-    """Hash of the package's Python sources: derivations change -> cache invalid."""
-    from hw7 import __version__
-
-    root = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256(__version__.encode())
-    for sub in ("hw7", "derivations", "numerics"):
-        base = root / sub
-        if base.is_dir():
-            for p in sorted(base.rglob("*.py")):
-                h.update(str(p.relative_to(root)).encode())
-                h.update(p.read_bytes())
-    return h.hexdigest()[:20]
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("HW7_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "hw7-verify"
-
-
-def _cache_path() -> Path | None:
-    try:
-        return cache_dir() / f"check-refs-{_source_hash()}.json"
-    except OSError:  # unreadable sources: derive every time rather than trust a stale cache
-        return None
-
-
-def _load_cache(path: Path) -> dict:
-    # trusted only from a folder and file nobody else can change (hw7core.private): a
-    # planted cache would make the checker accept wrong answers
-    from hw7core.private import open_private_file
-
-    try:
-        with open_private_file(path, "r") as fh:
-            data = json.loads(fh.read())
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _store_cache(path: Path, cache: dict) -> None:
-    from hw7core.atomic import write_text_atomic
-    from hw7core.private import ensure_private_dir
-
-    try:
-        ensure_private_dir(path.parent)   # created 0700; never written where others can
-        write_text_atomic(path, json.dumps(cache, sort_keys=True), mode=0o600)
-        for old in path.parent.glob("check-refs-*.json"):
-            if old != path:
-                old.unlink()
-    except OSError:
-        pass  # a cache is an optimisation; a read-only home must not break checks
-
-
-def derive_entry(qid: str, variant=None) -> dict:
-    """Run the registered section for ``qid`` derive-only; its checkable fields.
-
-    ``variant``: a :class:`hw7.variants.Variant` to derive for (None: the homework).
-    """
-    from hw7.registry import Context, select
-
-    secs = select(qid)
-    if len(secs) != 1:
-        ids = ", ".join(s.qid for s in secs)
-        raise UsageError(f"{qid!r} has several answers ({ids}); check one of them")
-    try:
-        ans = secs[0].run(Context(numeric=False, quiet=True, figures_dir=None, variant=variant))
-    except (UsageError, InputError):
-        raise
-    except Exception as exc:  # noqa: BLE001 - a broken section: one line, not a traceback
-        raise UsageError(f"the derivation of {secs[0].qid} failed "
-                         f"({type(exc).__name__}: {str(exc)[:200]})") from None
-    return _as_entry(ans.to_json())
-
-
-def reference_entry(qid: str, *, use_cache: bool = True, variant=None) -> dict:
-    """The derived reference entry for ``qid``, from the cache when its sources are unchanged.
-
-    The cache (under :func:`cache_dir`, keyed by package version and a hash of the
-    source files) only holds what the derivations produced; it is written by
-    this function, never by hand, and is parsed with the same whitelist parser
-    as student answers. A variant's entries are cached under ``qid@<variant digest>``
-    (the digest of its settings, :attr:`hw7.variants.Variant.digest`).
-    """
-    path = _cache_path() if use_cache else None
-    cache = _load_cache(path) if path else {}
-    key = qid.strip()
-    tag = "" if variant is None else f"@{variant.digest}"
-    for k in (key, key.lower()):
-        if k + tag in cache:
-            return cache[k + tag]
-    entry = derive_entry(key, variant=variant)
-    if path:
-        cache[entry["qid"] + tag] = entry
-        _store_cache(path, cache)
-    return entry
 
 
 def checkable_ids() -> list[str]:
@@ -246,8 +136,8 @@ def checkable_ids() -> list[str]:
     """
     from hw7.registry import Context, sections
 
-    path = _cache_path()
-    cache = _load_cache(path) if path else {}
+    path = cache_path()
+    cache = load_cache(path) if path else {}
     changed = False
     out = []
     ctx = Context(numeric=False, quiet=True, figures_dir=None)  # shared: derivations run once
@@ -258,326 +148,100 @@ def checkable_ids() -> list[str]:
                 ans = sec.run(ctx)
             except Exception:  # noqa: BLE001 - a broken section is simply not checkable
                 continue
-            entry = _as_entry(ans.to_json())
+            entry = as_entry(ans.to_json())
             cache[sec.qid] = entry
             changed = True
         if checkable(entry):
             out.append(sec.qid)
     if changed and path:
-        _store_cache(path, cache)
+        store_cache(path, cache)
     return out
-
-
-def entries_from_key(path: str | os.PathLike) -> dict[str, dict]:
-    """Checkable entries of an answers.json written by ``hw7 answers``."""
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        answers = raw["answers"]
-        if isinstance(answers, list):
-            answers = {a["qid"]: a for a in answers}
-        return {q: _as_entry({**a, "qid": a.get("qid", q)}) for q, a in answers.items()}
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise UsageError(f"{path} is not an answers.json written by 'hw7 answers'") from None
-
-
-# ----------------------------------------------------------------------------
-# parsing both sides
-
-
-def _matrix_names(entry) -> dict:
-    return dict((entry.get("data") or {}).get("shapes") or {})
-
-
-def _scalar_symbols(entry) -> list[str]:
-    kind = entry["check_kind"]
-    names = list(entry.get("symbols") or {})
-    if kind == "bigo":
-        names = list(dict.fromkeys(names + list(entry["data"].get("bigo_vars") or [])))
-    if kind == "matrix":
-        mats = _matrix_names(entry)
-        names = [n for n in names if n not in mats]
-    return names
-
-
-def _parse(entry, text):
-    from hw7.checker.read_plain import parse_answer
-
-    kind = entry["check_kind"]
-    return parse_answer(text, kind=kind, symbols=_scalar_symbols(entry),
-                        shapes=_matrix_names(entry) if kind == "matrix" else None)
-
-
-def _reference(entry):
-    """The reference, parsed by the same whitelist parser (it fails loudly if bad)."""
-    kind = entry["check_kind"]
-    if kind in ("choice", "choices"):
-        opts, chosen = entry.get("options"), entry.get("choices")
-        if not opts or not isinstance(opts, list) or not isinstance(chosen, list):
-            raise ValueError("choice entry without options/choices")
-        if kind == "choice" and len(chosen) != 1:
-            raise ValueError("single-choice entry must select exactly one option")
-        from hw7.checker.judge_choice import match_option
-
-        return [match_option(c, opts, strict=True) for c in chosen]
-    if not isinstance(entry.get("expr"), str) or not entry["expr"].strip():
-        raise ValueError("entry has no expr")
-    if kind == "matrix" and not _matrix_names(entry):
-        raise ValueError("matrix entry without data['shapes']")
-    return _parse(entry, entry["expr"])
-
-
-def _domain(entry) -> list:
-    """``data["domain"]``: conditions such as [["lam", "<", "sigma_i"]] under which the
-    derived answer holds (the homework's "small λ"); counterexamples are sought inside."""
-    out = []
-    for cond in (entry.get("data") or {}).get("domain") or []:
-        if not (isinstance(cond, (list, tuple)) and len(cond) == 3 and cond[1] in _DOMAIN_OPS):
-            raise ValueError(f"bad domain condition {cond!r} (want [lhs, '<', rhs])")
-        lhs, rhs = (_parse({**entry, "check_kind": "expr"}, str(x)).value for x in (cond[0], cond[2]))
-        out.append((lhs, cond[1], rhs))
-    return out
-
-
-def _in_domain(domain, vals) -> bool:
-    for lhs, op, rhs in domain:
-        a, b = _num(lhs, vals), _num(rhs, vals)
-        if a is None or b is None or not _DOMAIN_OPS[op](a, b):
-            return False
-    return True
-
-
-def _domain_text(domain) -> str:
-    import sympy
-
-    return " and ".join(f"{sympy.sstr(a)} {op} {sympy.sstr(b)}" for a, op, b in domain)
-
-
-# ----------------------------------------------------------------------------
-# numeric evaluation at exact points
-
-
-def _num(expr, vals: dict):
-    """30-digit value of ``expr`` at exact ``vals`` or None where undefined."""
-    import sympy
-
-    v = expr.xreplace(vals) if hasattr(expr, "xreplace") else expr
-    if v.is_Rational:  # exact: polynomials and ratios of them at rational points
-        return v
-    v = sympy.N(v, 30)
-    if v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) or not v.is_number:
-        return None
-    return v
-
-
-def _differ(a, b) -> bool:
-    import sympy
-
-    if a.is_Rational and b.is_Rational:
-        return a != b
-    scale = max(1, abs(a), abs(b))
-    return bool(abs(sympy.N(a - b, 30)) > REL_TOL * scale)
-
-
-def _value_strategy(sym):
-    from hypothesis import strategies as st
-
-    if sym.is_positive:
-        return st.one_of(st.integers(1, 30), st.fractions(Fraction(1, 10), 30, max_denominator=10))
-    return st.one_of(st.integers(-10, 10), st.fractions(-10, 10, max_denominator=10))
-
-
-def _find(strategy, condition, n=SEARCH_EXAMPLES):
-    from hypothesis import HealthCheck, Phase, Verbosity, find, settings
-    from hypothesis.errors import NoSuchExample
-
-    # no "explain" phase: it re-runs the condition hundreds of times for a report we do not print
-    s = settings(max_examples=n, database=None, derandomize=True, deadline=None,
-                 phases=[Phase.explicit, Phase.generate, Phase.shrink],
-                 suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
-    try:
-        return find(strategy, condition, settings=s)
-    except NoSuchExample:
-        return None
-
-
-def _fmt(v) -> str:
-    import sympy
-
-    if isinstance(v, (int, Fraction)):
-        return str(v)
-    if isinstance(v, sympy.Rational):
-        return sympy.sstr(v)
-    try:
-        f = float(v)
-        if abs(f) < 1e300:
-            return f"{f:.6g}"
-    except (TypeError, ValueError, OverflowError):
-        pass
-    return sympy.sstr(sympy.N(v, 6))
-
-
-def _simple_points(syms):
-    """Small exact points (1, 2, 3; and 0, -1 for real symbols), smallest first."""
-    import itertools
-
-    import sympy
-
-    pools = [(1, 2, 3) if s.is_positive else (1, 0, -1, 2) for s in syms]
-    pts = sorted(itertools.product(*pools),
-                 key=lambda p: (sum(abs(x) for x in p), tuple(abs(x) for x in p), tuple(-x for x in p)))
-    for p in pts[:64]:
-        yield {s: sympy.Integer(x) for s, x in zip(syms, p)}
-
-
-def _scalar_counterexample(ans, ref, syms, *, search: bool = True, domain=()):
-    """Symbol values where ans and ref differ, or None.
-
-    First a few small exact points (cheap, and the counterexample is then simple);
-    then, with ``search``, a Hypothesis search (shrunk to a small example).
-    """
-    import sympy
-    from hypothesis import strategies as st
-
-    syms = sorted(syms, key=lambda s: s.name)
-
-    def differs_at(vals):
-        if domain and not _in_domain(domain, vals):
-            return False
-        a, b = _num(ans, vals), _num(ref, vals)
-        return a is not None and b is not None and _differ(a, b)
-
-    def found(vals):
-        return {s.name: vals[s] for s in syms}, _num(ans, vals), _num(ref, vals)
-
-    for vals in _simple_points(syms):
-        if differs_at(vals):
-            return found(vals)
-    if not search or not syms:
-        return None
-    strat = st.fixed_dictionaries({s.name: _value_strategy(s) for s in syms})
-    by_name = {s.name: s for s in syms}
-
-    def vals_of(ex):
-        return {by_name[k]: sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction)
-                else sympy.Integer(v) for k, v in ex.items()}
-
-    ex = _find(strat, lambda ex: differs_at(vals_of(ex)))
-    return None if ex is None else found(vals_of(ex))
-
-
-class _OutOfTime(BaseException):
-    """Raised by the alarm in :func:`_time_boxed` (a BaseException: SymPy's own
-    ``except Exception`` clauses must not swallow it)."""
-
-
-def _time_boxed(fn, seconds: float):
-    """``fn()``, or None when it takes longer than ``seconds`` (hints are optional).
-
-    Uses SIGALRM where it can (main thread, POSIX); elsewhere runs ``fn`` unbounded,
-    still inside :func:`judge_limited`'s hard limit.
-    """
-    import signal
-    import threading
-
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        return fn()
-
-    def on_alarm(signum, frame):
-        raise _OutOfTime
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return fn()
-    except _OutOfTime:
-        return None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def _factor_hint(ans, ref, syms) -> str | None:
-    """Cheap diagnosis: a constant or monomial factor, a sign, or a term that vanishes at 0."""
-    import sympy
-
-    try:
-        if ref != 0:
-            r = sympy.simplify(ans / ref)
-            if r.is_Number:
-                if r == -1:
-                    return "the sign is wrong"
-                return f"off by a constant factor: yours = {sympy.sstr(r)} × expected"
-            monomial = all((b.is_Symbol or b.is_Number) and e.is_Rational
-                           for b, e in r.as_powers_dict().items())
-            if r.free_symbols and monomial and sympy.count_ops(r) <= 4:
-                return f"off by a factor of {sympy.sstr(r)}"
-        for s in sorted(syms, key=lambda s: s.name):
-            zero = {s: sympy.Integer(0)}
-            a0, r0 = ans.xreplace(zero), ref.xreplace(zero)
-            if a0.has(s) or r0.has(s) or (a0 == 0 and r0 == 0):
-                continue
-            try:
-                d0 = sympy.simplify(a0 - r0)
-            except Exception:  # noqa: BLE001 - hints are optional
-                continue
-            if d0 == 0 and len(syms) > 1:
-                return f"agrees when {s.name} = 0: look at the terms involving {s.name}"
-    except Exception:  # noqa: BLE001 - a hint is never worth a failed check
-        return None
-    return None
-
-
-def _judge_scalar(qid, ans, ref, *, parsed_text, reveal=True, domain=()) -> Verdict:
-    import sympy
-
-    syms = (ans.free_symbols | ref.free_symbols)
-    for lhs, _, rhs in domain:
-        syms |= lhs.free_symbols | rhs.free_symbols
-    where = f" where {_domain_text(domain)}" if domain else ""
-
-    def correct(method, how="is equivalent to the derived answer"):
-        return Verdict(qid, "correct", f"{parsed_text} {how}", method, parsed=parsed_text)
-
-    # 1. structural equality, 2. small exact points (a difference there is a proof, and
-    # cheap even where expanding would not be, e.g. (d + sigma + mu + 1)**64),
-    # 3. expand / simplify, 4. Hypothesis
-    diff = ans - ref
-    if diff == 0:
-        return correct("symbolic")
-    found = _scalar_counterexample(ans, ref, syms, search=False, domain=domain)
-    if found is None:
-        if sympy.expand(diff) == 0 or sympy.simplify(diff) == 0:
-            return correct("symbolic")
-        found = _scalar_counterexample(ans, ref, syms, domain=domain)
-    if found is None:
-        return correct("numeric", f"agrees with the derived answer{where} at {SEARCH_EXAMPLES} "
-                                  "generated points (SymPy could not simplify the difference to 0)")
-    vals, a, b = found
-    at = ", ".join(f"{k} = {_fmt(v)}" for k, v in vals.items())
-    text = (f"at {at}: yours = {_fmt(a)}, expected {_fmt(b)}" if reveal and at
-            else f"yours = {_fmt(a)}, expected {_fmt(b)}" if reveal
-            else f"at {at} the values differ")
-    ce = {"values": {k: str(v) for k, v in vals.items()}, "yours": _fmt(a), "text": text}
-    if reveal:
-        ce["expected"] = _fmt(b)
-    hint = _time_boxed(lambda: _factor_hint(ans, ref, syms), HINT_SECONDS) if syms else None
-    return Verdict(qid, "refuted", f"{parsed_text} is not equivalent to the derived answer{where}",
-                   "numeric counterexample", counterexample=ce, hint=hint, parsed=parsed_text)
 
 
 # ----------------------------------------------------------------------------
 # dispatch
 
 
-def judge(entry, text) -> Verdict:
-    """Judge ``text`` against ``entry`` in this process (no time/memory limit)."""
+def _read_as(pa) -> str:
     import sympy
 
+    got = getattr(pa, "read_as", "") or ""
+    if got:
+        return got
+    v = pa.value
+    if isinstance(v, list):
+        return "[" + ", ".join(sympy.sstr(x) for x in v) + "]"
+    return sympy.sstr(v)
+
+
+def _judge_expr_entry(qid, entry, pa, pr) -> Verdict:
+    from hw7.checker.judge_expr import judge_expr
+
+    try:
+        domain = domain_conditions(entry)
+    except (ValueError, InputError) as exc:
+        raise UsageError(f"the domain of {qid} could not be read: {exc}") from None
+    ans, ref = pa.value, pr.value
+    shown = _read_as(pa)
+    note = ""
+    vectors = vector_symbols(entry)
+    if vectors and (entry.get("data") or {}).get("shared_mean_form"):
+        names = {s.name: s for s in ans.free_symbols}
+        scalar = [v for v in vectors if v in names]
+        norms = [v for v in vectors if NORM2_PREFIX + v in names]
+        if scalar:
+            shared = _shared_form(entry)
+            if norms:  # both: the shared-mean case ‖μ‖² = dμ² makes them one expression
+                dims = {s.name: s for s in shared.free_symbols}
+                subs = {names[NORM2_PREFIX + v]: dims.get(vectors[v], 1) * names[v] ** 2
+                        for v in norms if vectors[v] in dims}
+                ans = ans.xreplace(subs)
+            ref = shared
+            note = " (shared mean: every coordinate of " + ", ".join(scalar) + " equal)"
+        else:
+            note = " (vector mean: ‖μ‖² = μᵀμ)" if norms else ""
+    v = judge_expr(qid, ans, ref, domain=domain, reveal=bool(ref.free_symbols), read_as=shown)
+    if note and v.status != "unjudged":
+        v.message += note
+    return v
+
+
+def _judge_vector(qid, pa, pr) -> Verdict:
+    import sympy
+
+    from hw7.checker.judge_expr import judge_expr
+
+    a, r = pa.value, pr.value
+    text = _read_as(pa)
+    if len(a) != len(r):
+        return Verdict(qid, "refuted", f"{text} has {len(a)} entries; the derived answer has {len(r)}",
+                       "length", parsed=text, read_as=text)
+    wrong, undecided = [], []
+    for i, (x, y) in enumerate(zip(a, r), start=1):
+        v = judge_expr(qid, sympy.sympify(x), sympy.sympify(y), reveal=False)
+        if v.status == "refuted":
+            wrong.append(i)
+        elif v.status != "correct":
+            undecided.append(i)
+    if not wrong and not undecided:
+        return Verdict(qid, "correct", f"{text} is the derived answer", "entry-wise", parsed=text,
+                       read_as=text)
+    if not wrong:
+        return Verdict(qid, "unjudged", f"{text}: entries {undecided} could not be decided",
+                       UNDECIDED, parsed=text, read_as=text)
+    which = ", ".join(map(str, wrong))
+    return Verdict(qid, "refuted", f"{text} is not the derived answer", "entry-wise",
+                   counterexample={"wrong_entries": wrong,
+                                   "text": f"entr{'ies' if len(wrong) > 1 else 'y'} {which} "
+                                           f"differ{'' if len(wrong) > 1 else 's'}"},
+                   parsed=text, read_as=text)
+
+
+def judge(entry, text) -> Verdict:
+    """Judge ``text`` against ``entry`` in this process (no time/memory limit)."""
     from hw7.checker.read_plain import ParseError, ShapeError
 
-    entry = _as_entry(entry)
+    entry = as_entry(entry)
     qid = entry.get("qid") or "?"
     kind = entry.get("check_kind")
     t0 = time.perf_counter()
@@ -591,10 +255,10 @@ def judge(entry, text) -> Verdict:
         else:
             try:
                 pr = _reference(entry)
-            except ParseError as exc:
+            except (ParseError, ValueError) as exc:
                 raise UsageError(f"the derived answer for {qid} could not be read: {exc}") from None
             try:
-                pa = _parse(entry, text)
+                pa = parse(entry, text)
             except ShapeError as exc:  # readable, and certainly not the answer
                 return _timed(Verdict(qid, "refuted", f"the answer is not a valid matrix expression: "
                                       f"{exc}", "shape"), t0)
@@ -608,13 +272,20 @@ def judge(entry, text) -> Verdict:
                 v = judge_bigo(qid, entry, pa, pr)
             elif kind == "vector":
                 v = _judge_vector(qid, pa, pr)
+            elif kind == "feature_map":
+                from hw7.checker.judge_feature_map import judge_feature_map
+
+                kernel, dot = _kernel(entry)
+                min_dim = int((entry.get("data") or {}).get("feature_dim") or 2)
+                v = judge_feature_map(qid, pa.value, kernel, min_dim=min_dim, dot_name=dot,
+                                      read_as=_read_as(pa))
             else:
-                try:
-                    domain = _domain(entry)
-                except (ValueError, InputError) as exc:
-                    raise UsageError(f"the domain of {qid} could not be read: {exc}") from None
-                v = _judge_scalar(qid, pa.value, pr.value, parsed_text=sympy.sstr(pa.value),
-                                  reveal=bool(pr.value.free_symbols), domain=domain)
+                v = _judge_expr_entry(qid, entry, pa, pr)
+            notes = list(getattr(pa, "notes", None) or [])
+            if notes:
+                v.message += " (" + "; ".join(notes) + ")"
+            if not v.read_as:
+                v.read_as = _read_as(pa)
     except (InputError, UsageError) as exc:
         v = Verdict(qid, "unjudged", str(exc))
     except (RecursionError, MemoryError, OverflowError):
@@ -628,51 +299,6 @@ def _timed(v: Verdict, t0: float) -> Verdict:
     return v
 
 
-def _judge_vector(qid, pa, pr) -> Verdict:
-    import sympy
-
-    a, r = pa.value, pr.value
-    text = sympy.sstr(a)
-    if len(a) != len(r):
-        return Verdict(qid, "refuted", f"{text} has {len(a)} entries; the derived answer has {len(r)}",
-                       "length", parsed=text)
-    wrong = []
-    for i, (x, y) in enumerate(zip(a, r), start=1):
-        # entries are SymPy objects already (hw7.checker.read_plain builds them node by node)
-        v = _judge_scalar(qid, x, y, parsed_text=sympy.sstr(x),
-                          reveal=False)
-        if v.status != "correct":
-            wrong.append(i)
-    if not wrong:
-        return Verdict(qid, "correct", f"{text} is the derived answer", "entry-wise", parsed=text)
-    which = ", ".join(map(str, wrong))
-    return Verdict(qid, "refuted", f"{text} is not the derived answer", "entry-wise",
-                   counterexample={"wrong_entries": wrong,
-                                   "text": f"entr{'ies' if len(wrong) > 1 else 'y'} {which} differ{'' if len(wrong) > 1 else 's'}"},
-                   parsed=text)
-
-
-def _limit_child(timeout: float, memory_mb: int) -> None:
-    import resource
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    cpu = int(timeout) + 2
-    try:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    except (ValueError, OSError):
-        pass
-    try:
-        with open("/proc/self/statm") as fh:
-            vm = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        cap = vm + memory_mb * 2**20
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard == resource.RLIM_INFINITY or cap < hard:
-            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    except (OSError, ValueError):
-        pass
-
-
 def judge_limited(entry, text, *, timeout: float = DEFAULT_TIMEOUT,
                   memory_mb: int = DEFAULT_MEMORY_MB) -> Verdict:
     """:func:`judge` in a forked child with a hard wall-clock limit and a memory limit.
@@ -680,78 +306,24 @@ def judge_limited(entry, text, *, timeout: float = DEFAULT_TIMEOUT,
     The parent kills the child at the deadline; whatever happens inside it (a
     timeout, exhausted memory, a crash), the result is one :class:`Verdict`.
     """
-    import select
-    import signal
-
-    entry = _as_entry(entry)
+    entry = as_entry(entry)
     qid = entry.get("qid") or "?"
-    if not hasattr(os, "fork"):  # pragma: no cover - non-POSIX: judge without isolation
-        return judge(entry, text)
-    t0 = time.perf_counter()
     # Import what the child needs before forking, so its clock is spent judging.
-    import hypothesis  # noqa: F401
     import sympy  # noqa: F401
 
     from hw7.checker import read_plain  # noqa: F401
 
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        code = 0
-        try:
-            os.close(r)
-            _limit_child(timeout, memory_mb)
-            try:
-                v = judge(entry, text)
-            except MemoryError:
-                v = Verdict(qid, "unjudged", f"the answer needs more than {memory_mb} MB to judge")
-            data = json.dumps(v.to_json(), default=str).encode()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(w, view):]
-        except BaseException:  # noqa: BLE001 - the child must never escape into the caller
-            code = 3
-        finally:
-            os._exit(code)
-    os.close(w)
-    chunks, deadline, timed_out = [], time.monotonic() + timeout, False
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([r], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(r, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(r)
-        if timed_out:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        _, status = os.waitpid(pid, 0)
-    seconds = time.perf_counter() - t0
-    if timed_out:
-        return Verdict(qid, "unjudged", f"the check took longer than {timeout:g} s (timed out)",
-                       seconds=seconds)
-    try:
-        d = json.loads(b"".join(chunks).decode())
-        d.pop("exit_code", None)
-        v = Verdict(**d)
-    except (ValueError, TypeError):
-        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-        why = ("it ran out of CPU time" if sig == signal.SIGXCPU
-               else "it exceeded the memory limit" if sig in (signal.SIGSEGV, signal.SIGKILL)
-               else "the judging process failed")
-        v = Verdict(qid, "unjudged", f"the answer could not be judged: {why}")
-    v.seconds = seconds
-    return v
+    kind = entry.get("check_kind")
+    if kind in ("choice", "choices"):
+        from hw7.checker import judge_choice  # noqa: F401
+    elif kind == "matrix":
+        from hw7.checker import judge_matrix  # noqa: F401
+    elif kind == "bigo":
+        from hw7.checker import judge_bigo  # noqa: F401
+    else:
+        from hw7.checker import judge_expr, judge_feature_map  # noqa: F401
+    return run_limited(lambda e, t: judge(e, t), entry, text, qid=qid, timeout=timeout,
+                       memory_mb=memory_mb)
 
 
 # ----------------------------------------------------------------------------
@@ -759,8 +331,8 @@ def judge_limited(entry, text, *, timeout: float = DEFAULT_TIMEOUT,
 
 
 def describe(entry) -> list[str]:
-    """Lines for ``hw7 check QID --show``: kind, symbols, and an example of the syntax."""
-    entry = _as_entry(entry)
+    """Lines for ``hw7 check QID --show``: kind, symbols, domains, regime, an example."""
+    entry = as_entry(entry)
     kind = entry["check_kind"]
     qid = entry.get("qid")
     lines = [f"{qid}: {entry.get('question') or ''} {entry.get('title') or ''}".rstrip(),
@@ -770,35 +342,73 @@ def describe(entry) -> list[str]:
         opts = [str(o) for o in entry["options"]]
         example = opts[0] if kind == "choice" else ", ".join(opts[:2])
         lines.append(f"example: hw7 check {qid} '{example}'")
-        lines.append("matching ignores case, spaces and punctuation and tolerates small typos"
+        lines.append("matching ignores case, spaces and punctuation, knows standard synonyms "
+                     "(L2 loss = MSE, BN = batch normalization) and tolerates small typos; a "
+                     "negated option ('not X', 'no X', 'X set to 0') is never chosen"
                      + ("; separate several options with commas" if kind == "choices" else ""))
         return lines
     syms = entry.get("symbols") or {}
-    shapes = _matrix_names(entry)
-    for name in _scalar_symbols(entry):
-        if kind == "matrix" and name in {d for s in shapes.values() for d in s}:
-            continue
-        lines.append(f"  {name}: {syms.get(name) or 'symbol'}")
-    for name, (r, c) in shapes.items():
-        desc = syms.get(name) or "matrix"
-        lines.append(f"  {name}: {desc}" + ("" if f"{r}×{c}" in desc else f" ({r}×{c})"))
+    shapes = matrix_names(entry)
     data = entry.get("data") or {}
+    if kind == "feature_map":
+        kernel, dot = _kernel(entry)
+        import sympy
+
+        dim = int(data.get("feature_dim") or 2)
+        lines.append(f"  x1, x2, …: the entries of the input vector x (real); D = the largest "
+                     f"index you use, at least {dim} (x1..x{len(FEATURE_VARS)})")
+        lines.append(f"correct: any list φ(x) with φ(q)ᵀφ(k) ≡ {sympy.sstr(kernel)} where "
+                     f"{dot} = qᵀk — any order, the full or the compact map; proved by expanding "
+                     "the difference in q1..qD, k1..kD; a wrong map is refuted with integer q, k")
+    else:
+        for name in scalar_symbols(entry):
+            if kind == "matrix" and name in {d for s in shapes.values() for d in s}:
+                continue
+            if name.startswith(NORM2_PREFIX) and name not in syms:
+                v = name[len(NORM2_PREFIX):]
+                lines.append(f"  ‖{v}‖² (also {v}ᵀ{v}, Σ_i {v}_i², {name}): squared norm of the "
+                             f"vector {v} ∈ R^{vector_symbols(entry).get(v, '?')}")
+                continue
+            lines.append(f"  {name}: {syms.get(name) or 'symbol'}")
+        for name, (r, c) in shapes.items():
+            desc = syms.get(name) or "matrix"
+            lines.append(f"  {name}: {desc}" + ("" if f"{r}×{c}" in desc else f" ({r}×{c})"))
     if data.get("assume"):
         lines.append("assumed: " + ", ".join(f"{a} ≈ {b}" for a, b in data["assume"].items()))
     if data.get("domain"):
         lines.append("assumed: " + " and ".join(" ".join(map(str, c)) for c in data["domain"]))
+    if kind == "bigo" and data.get("regime"):
+        from hw7.checker.judge_bigo import regime_text
+
+        lines.append(f"regime: {regime_text(data)} (the sequence is at least as long as the head "
+                     "widths); complexities are compared as the sizes grow within it")
+    if kind in ("expr", "vector"):
+        lines.append("domain: dimensions are integers ≥ 1 of any size, λ ≥ 0, σ > 0, μ real; "
+                     "'correct' is a proof (symbolic or an exact identity test), otherwise a "
+                     "counterexample or 'could not decide'")
+    if kind == "expr" and data.get("shared_mean_form"):
+        lines.append(f"vector mean μ ∈ R^{vector_symbols(entry).get('mu', 'd')}: answer in ‖μ‖² "
+                     f"(expected {entry.get('expr')}), or with a shared mean μ (every coordinate "
+                     f"μ): {data['shared_mean_form'].get('expr')}")
     lines.append(f"example of the syntax: hw7 check {qid} '{example_answer(entry)}'")
-    lines.append("syntax: + - * / ** (or ^), parentheses, sqrt exp log max min abs"
+    lines.append("syntax: plain (+ - * / ^, sqrt max min abs), LaTeX (\\frac, \\sqrt, ^{}, \\cdot, "
+                 "\\|x\\|) or Unicode (√ ² ᵀ ‖ · ×); implicit products such as 2d or ND; a label "
+                 "like 's =' is dropped"
                  + (", O(...) optional" if kind == "bigo" else "")
-                 + (", .T for transpose, * or @ for products" if kind == "matrix" else "")
-                 + ("; a list [a, b, c]" if kind == "vector" else ""))
+                 + (", ᵀ / ^T / .T for transpose" if kind == "matrix" else "")
+                 + ("; a list [a, b, c]" if kind in ("vector", "feature_map") else ""))
     return lines
 
 
 def example_answer(entry) -> str:
     """An example in the expected syntax that is *not* the derived answer."""
-    entry = _as_entry(entry)
+    entry = as_entry(entry)
     kind = entry["check_kind"]
+    if kind == "feature_map":
+        for cand in ("[1, x1, x2, x1**2, x2**2, x1*x2]", "[1, x1, x2]"):
+            if judge(entry, cand).status == "refuted":
+                return cand
+        return "[x1, x2]"
     if kind == "vector":
         n = len(_reference(entry).value)
         for start in (0, 7, 100):
@@ -810,20 +420,20 @@ def example_answer(entry) -> str:
         from hw7.checker.judge_matrix import judge_matrix
 
         pr = _reference(entry)
-        names = list(_matrix_names(entry))
+        names = list(matrix_names(entry))
         cands = ["W1*X*X.T", "X*X.T*W1.T", "W2.T*X*X.T", "X*X.T*W2", "W1*X*X.T*W1.T",
                  "W2.T*W2", "X.T*X", "X*X.T"] + [f"{a}*{b}.T" for a in names for b in names]
         for c in cands:
             lead = c.split("*")[0]
             for variant in (f"{c} + lam*{lead}", c):
                 try:
-                    pa = _parse(entry, variant)
+                    pa = parse(entry, variant)
                     if pa.shape == pr.shape and judge_matrix("?", entry, pa, pr).status == "refuted":
                         return variant
                 except Exception:  # noqa: BLE001 - try the next template
                     continue
         return " + ".join(names)
-    names = _scalar_symbols(entry)
+    names = [n for n in scalar_symbols(entry) if not n.startswith(NORM2_PREFIX)]
     if kind == "bigo":
         vs = names or ["N"]
         return f"O({vs[0]}*{vs[-1]} + {vs[0]}**3)" if len(vs) > 1 else f"O({vs[0]}**3)"

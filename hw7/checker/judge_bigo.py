@@ -14,8 +14,10 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
-from hw7.checker.judge import Unjudgeable, Verdict
+from hw7.checker.verdict import Unjudgeable, Verdict
 from hw7.errors import UsageError
+
+__all__ = ["escape_direction", "judge_bigo", "regime_pairs", "regime_text"]
 
 
 def _monomials(expr, variables):
@@ -84,16 +86,33 @@ def _simple_directions(n, regime=()):
 
 
 def regime_pairs(data, variables) -> list[tuple[int, int]]:
-    """``data["regime"]``: [[a, "<=", b], ...] -> index pairs into ``variables``."""
+    """``data["regime"]``: [[a, "<=", b], ...] -> index pairs into ``variables``.
+
+    Names are first mapped through ``data["assume"]`` ({"M": "D"}: M ≤ N becomes D ≤ N),
+    so q5c (N, D, M free) and q5d (M ≈ D) state one regime; a condition that becomes
+    a ≤ a is dropped.
+    """
     names = [v.name for v in variables]
+    assume = dict(data.get("assume") or {})
     out = []
     for cond in data.get("regime") or []:
-        if (len(cond) != 3 or cond[1] != "<=" or cond[0] not in names
-                or cond[2] not in names):
+        if not (isinstance(cond, (list, tuple)) and len(cond) == 3 and cond[1] == "<="):
             raise UsageError(f"the regime of this question could not be read: {cond!r} "
                              "(want [var, '<=', var])")
-        out.append((names.index(cond[0]), names.index(cond[2])))
+        a, b = (assume.get(x, x) for x in (cond[0], cond[2]))
+        if a not in names or b not in names:
+            raise UsageError(f"the regime of this question could not be read: {cond!r} "
+                             "(want [var, '<=', var])")
+        pair = (names.index(a), names.index(b))
+        if pair[0] != pair[1] and pair not in out:
+            out.append(pair)
     return out
+
+
+def regime_text(data) -> str:
+    """The regime as people read it: "N ≥ D, N ≥ M" ("" when there is none)."""
+    conds = [c for c in data.get("regime") or [] if isinstance(c, (list, tuple)) and len(c) == 3]
+    return ", ".join(f"{c[2]} ≥ {c[0]}" for c in conds)
 
 
 def judge_bigo(qid, entry, pa, pr) -> Verdict:
@@ -109,8 +128,8 @@ def judge_bigo(qid, entry, pa, pr) -> Verdict:
     variables = [symbol(n) for n in names if symbol(n) not in subs]
     regime = regime_pairs(data, variables)
     ans, ref = pa.value.xreplace(subs), pr.value.xreplace(subs)
-    text = sympy.sstr(pa.value)
-    shown = f"O({text})"
+    text = getattr(pa, "read_as", None) or sympy.sstr(pa.value)
+    shown = f"O({sympy.sstr(pa.value)})"
     A, R = _monomials(ans, variables), _monomials(ref, variables)
     # a simple direction (e.g. N -> infinity, the rest fixed) where the growth rates differ
     simple = next((d for d in _simple_directions(len(variables), regime) if _growth(A, d) != _growth(R, d)),
@@ -132,7 +151,7 @@ def judge_bigo(qid, entry, pa, pr) -> Verdict:
     assumed += "".join(f" (for {variables[i].name} ≤ {variables[j].name})" for i, j in regime)
     if bad is None:
         return Verdict(qid, "correct", f"{shown} is the same complexity as the derived answer"
-                       f"{assumed}", "dominant terms", parsed=shown)
+                       f"{assumed}", "dominant terms", parsed=shown, read_as=text)
     t = bad[1]
     moving = [f"{v.name} = x" + ("" if ti == 1 else f"^{ti}") for v, ti in zip(variables, t) if ti]
     fixed = [v.name for v, ti in zip(variables, t) if not ti]
@@ -144,4 +163,4 @@ def judge_bigo(qid, entry, pa, pr) -> Verdict:
           "text": f"as x → ∞ with {how}, yours grows like x^{ga} but the derived answer like x^{gr}"}
     return Verdict(qid, "refuted", f"{shown} is not the derived complexity{assumed}",
                    "dominant terms", counterexample=ce, hint=f"your answer grows {faster}",
-                   parsed=shown)
+                   parsed=shown, read_as=text)

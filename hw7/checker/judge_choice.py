@@ -1,8 +1,19 @@
-"""``hw7 check`` for multiple-choice answers (issue 7): tolerant option matching.
+"""``hw7 check`` for multiple-choice answers: tolerant option matching that a negation
+never fools (issue 12).
 
 Case, spacing and punctuation are ignored; "nn." prefixes, trailing "loss" or
-"optimizer", acronyms (BN) and unique prefixes (batchnorm) name an option, and
-difflib tolerates small typos. "choices" answers are comma-separated sets.
+"optimizer", acronyms, unique prefixes and standard synonyms name an option ("L2 loss",
+"squared error" → nn.MSELoss; "batch normalization", "BN" → BatchNorm), and small
+typos (same length ± 2) are tolerated. A negated mention — "not BatchNorm",
+"no weight decay", "SGD with weight decay set to 0", "without dropout" — never selects
+the option it negates: for a single choice it leaves the answer undecidable (exit 2)
+unless another option is named; for a set of choices it removes the option.
+"choices" answers are comma-separated sets.
+
+>>> match_option("L2 loss", ["nn.L1Loss", "nn.MSELoss"])
+'nn.MSELoss'
+>>> [m for m in mentions("SGD with weight decay set to 0", ["Weight Decay", "SGD optimizer"])]
+[('SGD optimizer', False), ('Weight Decay', True)]
 """
 
 from __future__ import annotations
@@ -10,10 +21,46 @@ from __future__ import annotations
 import difflib
 import re
 
-from hw7.checker.judge import Unjudgeable, Verdict, _reference
+from hw7.checker.verdict import Unjudgeable, Verdict
+
+__all__ = ["SYNONYMS", "judge_choice", "match_option", "mentions", "reference_options",
+           "split_choices"]
 
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten".split())}
+
+# Standard names of the same thing (normalised: lower case, letters and digits only).
+SYNONYMS = [
+    {"mseloss", "mse", "l2loss", "l2", "squarederror", "squaredloss", "meansquarederror",
+     "meansquarederrorloss", "quadraticloss", "sumofsquarederrors", "squaredl2", "squaredl2loss",
+     "leastsquares", "squarederrorloss", "l2norm", "squaredl2norm"},
+    {"l1loss", "l1", "absoluteerror", "meanabsoluteerror", "mae", "absoluteloss", "l1norm",
+     "absoluteerrorloss"},
+    {"crossentropyloss", "crossentropy", "ce", "xent", "logloss", "negativeloglikelihood", "nll",
+     "categoricalcrossentropy", "softmaxcrossentropy"},
+    {"batchnorm", "batchnormalization", "batchnormalisation", "bn", "batchnormlayer",
+     "batchnorm1d", "batchnorm2d"},
+    {"layernorm", "layernormalization", "layernormalisation", "ln", "layernormlayer"},
+    {"weightdecay", "l2regularization", "l2regularisation", "l2penalty", "wd", "ridge",
+     "l2weightdecay"},
+    {"dropout", "dropoutlayer"},
+    {"sgdoptimizer", "sgd", "stochasticgradientdescent", "sgdoptimiser", "plainsgd"},
+]
+
+# Negations: a word before the option, or a phrase after it.
+_NEG_BEFORE = re.compile(
+    r"^(?:not|no|non|without|never|neither|nor|dont|don't|do not|does not|doesn't|isn't|is not|"
+    r"avoid|avoiding|exclude|excluding|except|remove|removing|disable|disabling|drop|dropping|"
+    r"zero|0|anything but|anything other than|other than|instead of|rather than|minus|but not|"
+    r"and not|or not|un|de)[\s\-_]+", re.I)
+_NEG_AFTER = re.compile(
+    r"(?:[\s\-_]+(?:set to|equal to|equals|=|of|at|is)?\s*(?:0|zero|0\.0|none|false|off)|"
+    r"[\s\-_]+(?:is |are )?(?:off|disabled|removed|turned off|switched off|not used|unused|"
+    r"not needed|not required|isn't needed|is not needed|not necessary|excluded|omitted|"
+    r"dropped|skipped)|[\s\-_?!,.:;]+(?:no|not|nope|never|wrong))\s*[.!]*$", re.I)
+# Where one mention ends and the next begins inside one part.
+_JOINERS = re.compile(r"\s+(?=(?:without|instead of|rather than|but not|and not|not|except)\b)|"
+                      r"\s+with\s+|\s*\+\s*|\s+plus\s+|\s+using\s+", re.I)
 
 
 def _norm(s: str) -> str:
@@ -22,14 +69,10 @@ def _norm(s: str) -> str:
     return _NUMBER_WORDS.get(s, s).replace(" ", "")
 
 
-def _aliases(option: str) -> set[str]:
+def _base_names(option: str) -> set[str]:
     out = {_norm(option)}
     last = str(option).rsplit(".", 1)[-1]
     out.add(_norm(last))
-    words = re.findall(r"[A-Za-z]+", str(option))
-    if len(words) >= 2:
-        out.add("".join(w[0] for w in words).lower())
-    # CamelCase (MSELoss -> mse loss) and trailing "loss"/"optimizer" words may be dropped
     for a in list(out):
         for suffix in ("loss", "optimizer", "optimiser"):
             if a.endswith(suffix) and len(a) > len(suffix) + 1:
@@ -38,12 +81,40 @@ def _aliases(option: str) -> set[str]:
     return out
 
 
+def _aliases(option: str) -> set[str]:
+    base = _base_names(option)
+    out = set(base)
+    for group in SYNONYMS:
+        if base & group:
+            out |= group
+    words = re.findall(r"[A-Za-z]+", str(option).rsplit(".", 1)[-1])
+    if len(words) >= 2:
+        out.add("".join(w[0] for w in words).lower())
+    out.discard("")
+    return out
+
+
+def _table(options):
+    """(option, aliases); an alias two options share (other than an option's own name)
+    names neither of them."""
+    raw = [(opt, _aliases(opt)) for opt in options]
+    table = []
+    for i, (opt, al) in enumerate(raw):
+        others = set()
+        for j, (_, a) in enumerate(raw):
+            if j != i:
+                others |= a
+        table.append((opt, al - (others - _base_names(opt))))
+    return table
+
+
 def match_option(text: str, options: list, *, strict: bool = False) -> str:
-    """The option ``text`` names (tolerant of case, spacing, punctuation and small typos)."""
+    """The option ``text`` names (tolerant of case, spacing, punctuation, synonyms and small
+    typos). Raises :class:`Unjudgeable` when none or several match."""
     t = _norm(text)
     if not t:
         raise Unjudgeable("the answer is empty")
-    table = [(opt, _aliases(opt)) for opt in options]
+    table = _table(options)
     exact = [opt for opt, al in table if t in al]
     if len(exact) == 1:
         return exact[0]
@@ -53,11 +124,17 @@ def match_option(text: str, options: list, *, strict: bool = False) -> str:
             return pre[0]
         if len(t) >= 4:
             # a distinctive part of one long option ("batchnorm" in "the batch-norm model ...")
-            sub = [opt for opt, al in table if any(t in a for a in al)]
+            sub = [opt for opt, al in table if any(t in a for a in al if len(a) > len(t))]
             if len(sub) == 1:
                 return sub[0]
-            scored = sorted(((max(difflib.SequenceMatcher(None, t, a).ratio() for a in al), i)
-                             for i, (_, al) in enumerate(table)), reverse=True)
+            # small typos only: same length within 2 characters, and never an option's
+            # name with letters added around it ("unbatchnorm" is not a typo of batchnorm)
+            if any(a in t for _, al in table for a in al if len(a) >= 3 and a != t):
+                scored = []
+            else:
+                    scored = sorted(((max((difflib.SequenceMatcher(None, t, a).ratio() for a in al
+                                       if abs(len(a) - len(t)) <= 2), default=0.0), i)
+                                 for i, (_, al) in enumerate(table)), reverse=True)
             if scored and scored[0][0] >= 0.8 and (len(scored) == 1 or scored[1][0] < scored[0][0] - 0.1):
                 return table[scored[0][1]][0]
     opts = "; ".join(str(o) for o in options)
@@ -69,15 +146,55 @@ def match_option(text: str, options: list, *, strict: bool = False) -> str:
     raise Unjudgeable(f"'{shown}' does not match any option (options: {opts})")
 
 
+def _strip_negation(phrase: str) -> tuple[str, bool]:
+    p = phrase.strip(" \t.,;:!?")
+    negated = False
+    while True:
+        m = _NEG_BEFORE.match(p)
+        if not m or not p[m.end():].strip():
+            break
+        p, negated = p[m.end():].strip(), True
+    m = _NEG_AFTER.search(p)
+    if m and p[:m.start()].strip():
+        p, negated = p[:m.start()].strip(), True
+    return p, negated
+
+
+def mentions(text: str, options: list):
+    """(option, negated) for each option the text names, in order."""
+    whole = _norm(text)
+    table = _table(options)
+    if any(whole in al for _, al in table):  # the whole text is one option's name
+        return [(match_option(text, options), False)]
+    out = []
+    for part in _JOINERS.split(text):
+        if not part or not part.strip(" \t.,;:!?"):
+            continue
+        core, negated = _strip_negation(part)
+        if not _norm(core):
+            continue
+        out.append((match_option(core, options), negated))
+    return out
+
+
 def split_choices(text: str) -> list[str]:
     if _norm(text) in ("none", "nothing", ""):
         return []
-    parts = re.split(r"[,;+&\n]|\band\b", text)
+    parts = re.split(r"[,;&\n]|\band\b(?!\s+not\b)", text)
     return [p for p in (p.strip() for p in parts) if p]
 
 
-def judge_choice(qid, entry, text) -> Verdict:
-    options = list(entry["options"])
+def reference_options(entry) -> list:
+    """The derived options of a choice entry, each checked against the option list."""
+    opts, chosen = entry.get("options"), entry.get("choices")
+    if not opts or not isinstance(opts, list) or not isinstance(chosen, list):
+        raise ValueError("choice entry without options/choices")
+    if entry.get("check_kind") == "choice" and len(chosen) != 1:
+        raise ValueError("single-choice entry must select exactly one option")
+    return [match_option(c, opts, strict=True) for c in chosen]
+
+
+def _screen(text) -> None:
     if not isinstance(text, str):
         raise Unjudgeable("the answer must be text")
     if len(text) > 400:
@@ -85,22 +202,53 @@ def judge_choice(qid, entry, text) -> Verdict:
     odd = next((ch for ch in text if not ch.isprintable() and ch not in " \t\n"), None)
     if odd is not None:  # control, format (bidi overrides), surrogate and unassigned characters
         raise Unjudgeable(f"character U+{ord(odd):04X} is not allowed in an answer")
-    ref = _reference(entry)
+
+
+def judge_choice(qid, entry, text) -> Verdict:
+    """Judge a "choice" (one option) or "choices" (a set) answer."""
+    options = list(entry["options"])
+    _screen(text)
+    ref = reference_options(entry)
     if entry["check_kind"] == "choice":
-        if len(split_choices(text)) > 1 and _norm(text) not in {a for o in options for a in _aliases(o)}:
+        whole = _norm(text)
+        if whole in {a for _, al in _table(options) for a in al}:
+            found = mentions(text, options)
+        else:
+            found = [m for part in split_choices(text) for m in mentions(part, options)]
+        chosen = {o for o, neg in found if not neg}
+        negated = {o for o, neg in found if neg}
+        if chosen & negated:
+            raise Unjudgeable("the answer both names and negates the same option")
+        if not chosen:
+            which = "; ".join(sorted(map(str, negated)))
+            raise Unjudgeable(f"the answer only says what it is not (not {which}): "
+                              "name the option you choose")
+        if len(chosen) > 1:
             raise Unjudgeable("this question takes one option")
-        got = match_option(text, options)
+        got = chosen.pop()
+        read = got + (f" (and not {'; '.join(sorted(map(str, negated)))})" if negated else "")
         if got == ref[0]:
-            return Verdict(qid, "correct", f"'{got}' is the derived answer", "option match", parsed=got)
-        return Verdict(qid, "refuted", f"'{got}' is not the derived answer", "option match", parsed=got)
-    got = [match_option(p, options) for p in split_choices(text)]
+            return Verdict(qid, "correct", f"'{got}' is the derived answer", "option match",
+                           parsed=got, read_as=read)
+        return Verdict(qid, "refuted", f"'{got}' is not the derived answer", "option match",
+                       parsed=got, read_as=read)
+    got, negated = [], set()
+    for part in split_choices(text):
+        for opt, neg in mentions(part, options):
+            if neg:
+                negated.add(opt)
+            else:
+                got.append(opt)
     if len(set(got)) != len(got):
         raise Unjudgeable("an option is named twice")
+    if set(got) & negated:
+        raise Unjudgeable("the answer both names and negates the same option")
     got_s, ref_s = set(got), set(ref)
     shown = "{" + ", ".join(sorted(map(str, got_s))) + "}"
+    read = shown + (f" (not {', '.join(sorted(map(str, negated)))})" if negated else "")
     if got_s == ref_s:
         return Verdict(qid, "correct", f"{shown} is the derived selection", "option match",
-                       parsed=shown)
+                       parsed=shown, read_as=read)
     missing, extra = len(ref_s - got_s), len(got_s - ref_s)
     why = []
     if missing:
@@ -108,5 +256,5 @@ def judge_choice(qid, entry, text) -> Verdict:
     if extra:
         why.append(f"{extra} selected option{'s are' if extra > 1 else ' is'} not needed")
     return Verdict(qid, "refuted", f"{shown} is not the derived selection ({', '.join(why)})",
-                   "option match", parsed=shown,
+                   "option match", parsed=shown, read_as=read,
                    counterexample={"missing": missing, "extra": extra})
