@@ -524,3 +524,35 @@ def test_latex_round_trip_property_catches_a_wrong_reader():
         return expr(text.replace(r"\sqrt", ""))
 
     assert not _latex_round_trip_ok(sp.sqrt(d) + sigma, parse=lossy)
+
+
+# ---------------------------------------------------------------- property: any text, one line
+
+_PIECES = [
+    "d", "N", "D", "M", "mu", "sigma", "lam", "sigma_i", "W1", "W2", "X", "I", "x1", "q", "k", "nD",
+    "2", "40", "0.5", "1e3", "+", "-", "*", "/", "^", "**", "(", ")", "[", "]", "{", "}", ",", "=",
+    "|", "'", ".T", "_", "_i", "_{i=1}", "^{d}", "&", r"\\", " ", r"\frac", r"\sqrt", r"\sqrt[3]",
+    r"\cdot", r"\times", r"\top", r"\|", r"\left(", r"\right)", r"\langle", r"\rangle", r"\sum",
+    r"\mu", r"\sigma", r"\lambda", r"\text{s}", r"\mathrm{T}", r"\boxed", r"\begin{bmatrix}",
+    r"\end{bmatrix}", r"\input", r"\def", "$", "√", "²", "ᵀ", "₁", "ᵢ", "‖", "·", "×", "−", "μ",
+    "σ", "λ", "Σ", "⟨", "⟩", "\u200b", "O", "max", "min", "sqrt", "exp", "log", "abs", "T",
+]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40),
+       st.sampled_from(["expr", "bigo", "matrix", "vector", "feature_map"]))
+def test_any_text_reads_or_is_refused_in_one_line(pieces, kind):
+    """Random token soups: a Parsed value or one ParseError line, never another exception."""
+    import time
+
+    text = "".join(pieces)
+    t0 = time.perf_counter()
+    how = {"expr": dict(symbols=("d", "sigma", "mu"), vectors={"mu": "d"}),
+           "bigo": dict(symbols=("N", "D", "M")), "matrix": dict(symbols=("lam",), shapes=SHAPES),
+           "vector": {}, "feature_map": dict(symbols=("x1", "x2"))}[kind]
+    try:
+        p = parse_answer(text, kind=kind, **how)
+        assert isinstance(p.read_as, str) and "\n" not in p.read_as
+    except ParseError as exc:
+        assert "\n" not in str(exc) and 0 < len(str(exc)) < 300
+    assert time.perf_counter() - t0 < 2.0
