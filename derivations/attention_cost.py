@@ -181,13 +181,19 @@ def bigo(expr: sp.Expr, variables=BIGO_VARS, assume: dict | None = None) -> sp.E
     return sp.Add(*[sp.Mul(*[v**e_ for v, e_ in zip(vs, mono)]) for mono in keep])
 
 
-def crossover(slow: Cost, fast: Cost) -> sp.Expr:
+def crossover(slow: Cost, fast: Cost, *, matmul_only: bool = False) -> sp.Expr:
     """N* > 0 where the two FLOP counts are equal (NaN when there is no positive root).
+
+    ``matmul_only``: compare the matmul FLOPs (what FlopCounterMode counts) instead of
+    all operations.
 
     >>> sp.factor(crossover(softmax_cost(), linear_cost()))
     (D + 1)*(4*D*M + 5*D + 8*M + 6)/(4*(D + M + 1))
+    >>> sp.factor(crossover(softmax_cost(), linear_cost(), matmul_only=True))
+    (D + 1)*(D + 2)*(M + 1)/(D + M)
     """
-    roots = sp.solve(sp.Eq(slow.flops, fast.flops), N)
+    a, b = ((slow.matmul_flops, fast.matmul_flops) if matmul_only else (slow.flops, fast.flops))
+    roots = sp.solve(sp.Eq(a, b), N)
     # the positive root (the other is ≤ 0 for all D, M ≥ 1)
     pos = [r for r in roots if (r.subs({D: 16, M: 16}) > 0) is sp.true]
     return sp.simplify(pos[0]) if pos else sp.nan

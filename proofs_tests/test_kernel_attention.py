@@ -410,3 +410,255 @@ def test_native_portable_build_agrees(monkeypatch, tmp_path):
             assert torch.allclose(got.double(), ref, rtol=tol, atol=tol)
     finally:
         native.forget(N._NATIVE_SOURCE)
+
+
+# ------------------------------------------------------------------ polynomial kernels, degree p
+# (issue 13 §2: sim(q, k) = (qᵀk + c)^p, compact map C(D + p, p), full map Σ_{j≤p} D^j)
+def _poly_kernel_cases():
+    """(seed, p, c, D, rows): c ≥ 0 with exact zero included, D up to 12."""
+    from hypothesis import strategies as st
+    return st.tuples(st.integers(0, 2**31 - 1), st.integers(1, 4),
+                     st.one_of(st.just(0.0), st.floats(0.0, 4.0)), st.integers(1, 12),
+                     st.integers(1, 6))
+
+
+def _poly_identity(make_map, dtype=torch.float64):
+    """φ(q)ᵀφ(k) == (qᵀk + c)^p within the first-order round-off bound of the data's scale."""
+    def prop(case):
+        seed, p, c, d, rows = case
+        g = torch.Generator().manual_seed(seed)
+        q, k = (3 * torch.randn(2, rows, d, generator=g, dtype=torch.float64)).to(dtype)
+        err, bound = N.feature_identity_error(make_map(p, c), q, k, p, c)
+        ratio = float((err / bound).max())
+        assert ratio <= 1.0, f"error {ratio:.3g}× the round-off bound at p={p}, c={c}, D={d}"
+    return prop
+
+
+def _no_sqrt_map(p, c):
+    """Mutation: the multinomial weights without their square root (w² instead of w)."""
+    return lambda x: N.polynomial_features(x, p, c) * N.polynomial_features(torch.ones_like(x), p, c)
+
+
+def _unweighted_map(p, c):
+    """Mutation: the monomials x̃^α with no weights at all."""
+    return lambda x: N.polynomial_features(x, p, 1.0) / N.polynomial_features(torch.ones_like(x), p, 1.0)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 4])
+@pytest.mark.parametrize("c", [0, 1, sp.Rational(1, 2), 3])
+def test_polynomial_identity_proven_for_symbolic_D(p, c):
+    der = D.derive(p, c)
+    assert der.full_identity == 0
+    assert der.compact_proof.holds and der.compact_base == 0 and der.compact_step == 0
+    assert len(der.compact_proof.base) == len(der.compact_proof.step) == p + 1
+    assert all(a == 0 and b == 0 for a, b in der.explicit.values()) and len(der.explicit) >= 3
+    assert sp.expand(der.dim_compact - sp.binomial(D.D + p, p).expand(func=True)) == 0
+    assert der.dim_binomial == 0
+    assert sp.expand(der.dim_full - sum(D.D**jj for jj in range(p + 1))) == 0
+    assert der.degree == p and der.offset == c and der.proven
+    assert der.sim == (D.dot(D.q, D.k) + c) ** p
+    # the map for a concrete D has the derived number of entries and reproduces the kernel
+    for dim in (1, 3):
+        assert len(der.phi(dim)) == der.feature_dim(dim) == sp.binomial(dim + p, p)
+        assert len(der.phi_full(dim)) == der.feature_dim(dim, full=True)
+
+
+def test_polynomial_identity_for_symbolic_offset():
+    cs = sp.Symbol("c", positive=True)
+    der = D.derive(3, cs)
+    assert der.proven and der.offset == cs
+
+
+def test_polynomial_default_is_the_homework_quadratic():
+    a, b = D.derive(), D.derive(2, 1)
+    assert a is b and a.degree == 2 and a.offset == 1
+    assert a.sim == a.quadratic_kernel
+    assert D.compact_features([sp.Symbol("x")]) == D.compact_features([sp.Symbol("x")], 2, 1)
+
+
+@pytest.mark.parametrize("p", [2, 3, 4])
+def test_symbolic_mutations_refuted(p):
+    # the weights without the square root: the weight lemma and the explicit expansion fail
+    def no_sqrt(m, a0, fact, offset=1):
+        return D.compact_weight(m, a0, fact, offset) ** 2
+
+    proof = D.prove_compact(p, 1, weight=no_sqrt)
+    assert not proof.holds and proof.lemma != 0
+    assert any(b != 0 for _, b in D.explicit_check(p, 1, (2,), compact_weight_fn=no_sqrt).values())
+
+    # the multinomial coefficient dropped (only c's share kept)
+    def no_multinomial(m, a0, fact, offset=1):
+        return sp.sqrt(offset ** a0)
+
+    assert not D.prove_compact(p, 2, weight=no_multinomial).holds
+    assert any(b != 0 for _, b in D.explicit_check(p, 2, (2,),
+                                                   compact_weight_fn=no_multinomial).values())
+
+    # the full map without √C(p, j): the Sum manipulation leaves a remainder
+    def full_no_sqrt(deg, jj, offset=1):
+        return sp.binomial(deg, jj) * offset ** (deg - jj)
+
+    assert D.prove_full(p, 1, weight=full_no_sqrt)[1] != 0
+    assert any(a != 0 for a, _ in D.explicit_check(p, 1, (2,), full_weight_fn=full_no_sqrt).values())
+
+
+@pytest.mark.parametrize("bad", [0, -1, 9, 2.0, True, "3", None])
+def test_polynomial_bad_degree_is_one_line(bad):
+    for call in (lambda: D.derive(bad), lambda: N.polynomial_feature_map(bad),
+                 lambda: N.polynomial_features(torch.ones(2, 3), bad)):
+        with pytest.raises(InputError, match="degree p") as ei:
+            call()
+        assert "\n" not in str(ei.value)
+
+
+@pytest.mark.parametrize("bad", [-1, -0.5, float("nan"), float("inf"), "1", True, None])
+def test_polynomial_bad_offset_is_one_line(bad):
+    for call in (lambda: D.derive(2, bad), lambda: N.polynomial_feature_map(3, bad),
+                 lambda: N.polynomial_kernel(torch.ones(2), 2, bad)):
+        with pytest.raises(InputError, match="offset c") as ei:
+            call()
+        assert "\n" not in str(ei.value)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 4])
+@pytest.mark.parametrize("c", [0.0, 0.5, 2.0])
+@pytest.mark.parametrize("d", [1, 2, 5])
+def test_polynomial_numeric_map_is_the_derived_map(p, c, d):
+    # entry by entry, same order: the torch maps are the derivation's (c exact in binary)
+    g = torch.Generator().manual_seed(100 * p + d)
+    x = torch.randn(d, generator=g, dtype=torch.float64)
+    xs = [sp.Float(float(v), 30) for v in x]
+    c_exact = sp.Rational(str(c))
+    for full, num_fn, der_fn in ((False, N.polynomial_features, D.compact_features),
+                                 (True, N.polynomial_full_features, D.full_features)):
+        sym = torch.tensor([float(e) for e in der_fn(xs, p, c_exact)], dtype=torch.float64)
+        got = num_fn(x, p, c)
+        assert got.shape == sym.shape
+        assert got.numel() == N.polynomial_feature_dim(d, p, full=full)
+        scale = float(sym.abs().max())
+        assert torch.allclose(got, sym, rtol=0, atol=8 * p * 2.2e-16 * max(scale, 1e-300))
+
+
+def test_polynomial_quadratic_is_bit_identical_to_todays_maps():
+    x = torch.randn(3, 5, 7, dtype=torch.float64)
+    for dt in (torch.float32, torch.float64):
+        y = x.to(dt)
+        assert torch.equal(N.polynomial_features(y, 2, 1.0), N.quadratic_features(y))
+        assert torch.equal(N.polynomial_full_features(y, 2, 1.0), N.quadratic_full_features(y))
+    Q, K, V = Qm.make_qkv(3, 2, 2, 50, 6, 4)
+    ref = N.linear_attention(Q, K, V)
+    assert torch.equal(N.linear_attention(Q, K, V, feature_map=N.polynomial_feature_map(2, 1.0)), ref)
+    assert torch.equal(N.explicit_kernel_attention(Q, K, V, feature_map=N.polynomial_feature_map()),
+                       N.explicit_kernel_attention(Q, K, V))
+
+
+@given(_poly_kernel_cases())
+def test_polynomial_identity_compact_float64(case):
+    _poly_identity(N.polynomial_feature_map)(case)
+
+
+@given(_poly_kernel_cases())
+def test_polynomial_identity_full_float64(case):
+    _poly_identity(lambda p, c: N.polynomial_feature_map(p, c, full=True))(case)
+
+
+@given(_poly_kernel_cases())
+def test_polynomial_identity_compact_float32(case):
+    _poly_identity(N.polynomial_feature_map, torch.float32)(case)
+
+
+def test_polynomial_identity_mutations_refuted():
+    from hw7core.props import mutation_check
+    for wrong in (_no_sqrt_map, _unweighted_map):
+        res = mutation_check(_poly_identity(wrong), _poly_kernel_cases(), max_examples=40)
+        assert res.ok, f"{wrong.__name__} was not refuted"
+
+
+def _poly_attention_cases():
+    """(seed, batch, heads, N, D, M, p, c, full, causal); odd p with c ≥ 1 keeps most
+    denominators Σ_j (q·k_j + c)^p positive for the generated inputs."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def cases(draw):
+        p = draw(st.integers(1, 4))
+        c = draw(st.floats(1.0, 3.0) if p % 2 else st.one_of(st.just(0.0), st.floats(0.0, 3.0)))
+        full = draw(st.booleans())
+        d = draw(st.integers(1, 4 if full else 7))
+        return (draw(st.integers(0, 2**31 - 1)), draw(st.integers(1, 2)), draw(st.integers(1, 2)),
+                draw(st.integers(1, 40)), d, draw(st.integers(1, 5)), p, c, full, draw(st.booleans()))
+    return cases()
+
+
+def _poly_linear_matches_explicit(linear=N.linear_attention, dtype=torch.float64):
+    """eq. (8) with the degree-p map == eq. (6) with the kernel computed directly, within
+    the round-off bound of hw7.questions.kernel_attention.roundoff_bound."""
+    from hypothesis import assume
+
+    def prop(case):
+        seed, b, h, n, d, m, p, c, full, causal = case
+        fmap = N.polynomial_feature_map(p, c, full=full)
+        # eq. (6) needs Σ_j sim > 0; an odd-degree kernel can break it (Q5(a)): such
+        # instances are outside the identity's domain (the guard is tested separately)
+        Q, K, _ = Qm.make_qkv(seed, b, h, n, d, m)
+        sim = fmap.kernel(Q @ K.transpose(-1, -2))
+        if causal:
+            sim = torch.tril(sim)
+        assume(bool((sim.sum(-1) > 0).all()))
+        base = Qm.linear_matches_explicit(linear, dtype)
+        base((seed, b, h, n, d, m, fmap, causal))
+    return prop
+
+
+@given(_poly_attention_cases())
+def test_polynomial_linear_equals_explicit_float64(case):
+    _poly_linear_matches_explicit()(case)
+
+
+@given(_poly_attention_cases())
+def test_polynomial_linear_equals_explicit_float32(case):
+    _poly_linear_matches_explicit(dtype=torch.float32)(case)
+
+
+def test_polynomial_linear_mutation_refuted():
+    from hw7core.props import mutation_check
+
+    def wrong_offset(Q, K, V, *, feature_map_name, causal, chunk):
+        # the map of (qᵀk + c + 1)^p in place of (qᵀk + c)^p
+        fm = feature_map_name
+        other = N.polynomial_feature_map(fm.degree, fm.offset + 1, full=fm.full)
+        return N.linear_attention(Q, K, V, feature_map=other, causal=causal, chunk=chunk)
+
+    res = mutation_check(_poly_linear_matches_explicit(wrong_offset), _poly_attention_cases(),
+                         max_examples=30)
+    assert res.ok
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_polynomial_cubic_attention_and_autograd(fast):
+    Q, K, V = Qm.make_qkv(5, 1, 2, 64, 6, 3)
+    fm = N.polynomial_feature_map(3, 1.0)
+    ref = N.explicit_kernel_attention(Q, K, V, feature_map=fm)
+    got = N.linear_attention(Q, K, V, feature_map=fm, fast=fast, backend="torch")
+    bound = Qm.roundoff_bound(Q, K, V, fm, False, torch.float64)
+    assert bool(((got - ref).abs() <= bound).all())
+    Qg = Q.clone().requires_grad_(True)
+    N.linear_attention(Qg, K, V, feature_map=fm).sum().backward()
+    Qe = Q.clone().requires_grad_(True)
+    N.explicit_kernel_attention(Qe, K, V, feature_map=fm).sum().backward()
+    assert torch.allclose(Qg.grad, Qe.grad, rtol=1e-9, atol=1e-12 * float(Qe.grad.abs().max()))
+
+
+def test_polynomial_map_selection_errors():
+    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    with pytest.raises(InputError, match="not both"):
+        N.linear_attention(Q, K, V, feature_map="quadratic", feature_map_name="elu")
+    with pytest.raises(InputError, match="native"):
+        N.linear_attention(Q, K, V, feature_map=N.polynomial_feature_map(3), backend="native")
+    # odd degree, zero offset: sim = (qᵀk)^3 changes sign; a non-positive denominator is
+    # refused in one line, never returned as a silently wrong number
+    q = torch.tensor([[1.0, 0.0]], dtype=torch.float64)
+    keys = torch.tensor([[1.0, 0.0], [-2.0, 0.0]], dtype=torch.float64)
+    with pytest.raises(InputError, match="denominator"):
+        N.linear_attention(q, keys, torch.ones(2, 1, dtype=torch.float64),
+                           feature_map=N.polynomial_feature_map(3, 0.0))
