@@ -308,6 +308,13 @@ NOTATIONS = [
     ("Σ_i μ_i²", Q3, norm2_mu),
     ("Σᵢ μᵢ²", Q3, norm2_mu),
     ("μ·μ", Q3, norm2_mu),
+    # scalar factors between a transposed vector and its partner (2σ²μᵀμ is 2σ²‖μ‖², not 2σ²μ²)
+    (r"d\sigma^4 + 2\sigma^2 \mu^\top\mu", Q3, d * sigma**4 + 2 * sigma**2 * norm2_mu),
+    ("2σ²μᵀμ", Q3, 2 * sigma**2 * norm2_mu),
+    ("−μᵀμ/2", Q3, -norm2_mu / 2),
+    ("μᵀ(2μ)", Q3, 2 * norm2_mu),
+    ("‖2μ‖²", Q3, 4 * norm2_mu),
+    ("(qᵀk)² + 2qᵀk + 1", SIM, (qk + 1) ** 2),
     ("|μ|²", Q3, norm2_mu),
     ("‖μ‖", Q3, sp.sqrt(norm2_mu)),
     ("dμ²", Q3, d * mu**2),
@@ -388,6 +395,12 @@ def test_shared_mean_stays_scalar_and_vector_forms_need_their_context():
     # without a vector declaration, a transpose of a scalar is refused, not silently dropped
     with pytest.raises(ParseError, match="needs a matrix or a vector"):
         parse_answer("muᵀ mu", kind="expr", symbols=("mu",))
+
+
+def test_a_dot_between_vectors_is_the_dot_product_and_says_so():
+    p = parse_answer("d·μ·μ", **Q3)
+    assert p.value == d * norm2_mu
+    assert p.notes == ["read mu·mu as the dot product muᵀmu"]
 
 
 def test_identity_takes_its_size_from_its_neighbours():

@@ -119,9 +119,12 @@ def dim_symbol(name: str) -> sympy.Symbol:
 
 @dataclass
 class _Vec:
-    """A vector symbol (μ ∈ R^d) before it meets an operation; t: transposed."""
+    """coef · v for a vector symbol v (μ ∈ R^d) before it meets its partner; t: transposed.
+
+    Scalar factors ride along (2σ²μᵀμ pairs μᵀ with μ across the 2σ²)."""
     name: str
     t: bool = False
+    coef: object = 1
 
 
 @dataclass
@@ -738,7 +741,7 @@ class _Builder:
     def as_scalar(self, v, s, what="this"):
         if isinstance(v, _Vec):
             if v.name in self.vocab.scalars:
-                return symbol(v.name)
+                return v.coef * symbol(v.name)
             raise ParseError(f"{v.name} is a vector here: write {v.name}ᵀ{v.name} or ‖{v.name}‖², "
                              f"or an inner product such as ⟨q, k⟩")
         if isinstance(v, _Norm):
@@ -798,6 +801,8 @@ class _Builder:
         v, s = self.build(node[1], depth, power)
         if isinstance(v, _Eye):
             return _Eye(-v.coef), None
+        if isinstance(v, _Vec):
+            return _Vec(v.name, v.t, -v.coef), None
         v = self.as_scalar(v, None, "'-'") if s is None or s == "list" else v
         return -v, s
 
@@ -839,9 +844,12 @@ class _Builder:
         a, sa = self.build(node[1], depth, power)
         b, sb = self.build(node[2], depth, power)
         if isinstance(a, _Vec) and isinstance(b, _Vec):
-            return self._vec_product(a, b, how), None
+            return a.coef * b.coef * self._vec_product(a, b, how), None
         if isinstance(a, _Eye) or isinstance(b, _Eye):
             return self._mul_eye(a, sa, b, sb)
+        for v, other, so in ((a, b, sb), (b, a, sa)):
+            if isinstance(v, _Vec) and so is None and not isinstance(other, (_Idx, _Vec)):
+                return _Vec(v.name, v.t, v.coef * self.as_scalar(other, so, "a product")), None
         ma, mb = sa not in (None, "list"), sb not in (None, "list")
         if ma and mb:
             if sa[1] != sb[0]:
@@ -856,6 +864,8 @@ class _Builder:
         return self.as_scalar(a, sa, "a product") * self.as_scalar(b, sb, "a product"), None
 
     def _vec_product(self, a: _Vec, b: _Vec, how: str):
+        if how == "·" and not (a.t or b.t) and a.name in self.vocab.scalars:
+            self.note(f"read {a.name}·{b.name} as the dot product {a.name}ᵀ{b.name}")
         if how == "·" or (a.t and not b.t):
             return self.inner(a.name, b.name)
         if not a.t and not b.t:
@@ -892,6 +902,8 @@ class _Builder:
             raise ParseError("division by zero")
         if isinstance(a, _Eye):
             return _Eye(a.coef / b), None
+        if isinstance(a, _Vec):
+            return _Vec(a.name, a.t, a.coef / b), None
         if sa not in (None, "list"):
             return a * (1 / b), sa
         return self.as_scalar(a, sa, "'/'") / b, None
@@ -913,7 +925,7 @@ class _Builder:
         if isinstance(base, _Vec) and base.name not in self.vocab.scalars:
             if e == 2:
                 self.note(f"read {base.name}² as ‖{base.name}‖²")
-                return symbol(f"norm2_{base.name}"), None
+                return base.coef**2 * symbol(f"norm2_{base.name}"), None
         if isinstance(base, _Eye):
             if not (e.is_Integer and e > 0):
                 raise ParseError("the identity may only be raised to a positive integer power")
@@ -936,7 +948,7 @@ class _Builder:
     def _T(self, node, depth, power):
         v, s = self.build(node[1], depth, power)
         if isinstance(v, _Vec):
-            return _Vec(v.name, not v.t), None
+            return _Vec(v.name, not v.t, v.coef), None
         if isinstance(v, _Eye) or s == "list":
             return v, s
         if s is not None:
@@ -1005,7 +1017,7 @@ class _Builder:
         v, s = built if built is not None else self.build(node[1], depth, power)
         if isinstance(v, _Vec):
             self.note(f"read |{v.name}| as ‖{v.name}‖ ({v.name} is a vector)")
-            return _Norm(v.name), None
+            return self._norm_of(v), None
         if s not in (None, "list"):
             raise ParseError("|...| of a matrix is not allowed")
         return sympy.Abs(self.as_scalar(v, s, "|...|")), None
@@ -1013,17 +1025,24 @@ class _Builder:
     def _norm(self, node, depth, power):
         v, s = self.build(node[1], depth, power)
         if isinstance(v, _Vec):
-            return _Norm(v.name), None
+            return self._norm_of(v), None
         if s not in (None, "list"):
             raise ParseError("the norm of a matrix is not read")
         return sympy.Abs(self.as_scalar(v, s, "‖...‖")), None
+
+    @staticmethod
+    def _norm_of(v: _Vec):
+        """‖c·v‖ = |c|·‖v‖ (kept as _Norm when c = 1, so that ‖v‖² is norm2_v)."""
+        if v.coef == 1:
+            return _Norm(v.name)
+        return sympy.Abs(v.coef) * sympy.sqrt(symbol(f"norm2_{v.name}"))
 
     def _inner(self, node, depth, power):
         a, _ = self.build(node[1], depth, power)
         b, _ = self.build(node[2], depth, power)
         if not (isinstance(a, _Vec) and isinstance(b, _Vec)):
             raise ParseError("⟨a, b⟩ is read for the question's vectors only")
-        return self.inner(a.name, b.name), None
+        return a.coef * b.coef * self.inner(a.name, b.name), None
 
     def _sum(self, node, depth, power):
         _, index, upper, body = node
