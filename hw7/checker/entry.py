@@ -66,8 +66,8 @@ def scalar_symbols(entry) -> list[str]:
         names = [n for n in names if n not in mats]
     if kind == "feature_map":
         names = list(FEATURE_VARS)
-    for v in vector_symbols(entry):
-        if NORM2_PREFIX + v not in names:
+    for v in vector_symbols(entry):  # ‖μ‖² where the question also has the scalar μ (Q3)
+        if v in names and NORM2_PREFIX + v not in names:
             names.append(NORM2_PREFIX + v)
     return names
 

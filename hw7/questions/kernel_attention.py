@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 
+import hypothesis
 import sympy as sp
 import torch
 from hypothesis import strategies as st
 
 from derivations import kernel_attention as der_mod
+from hw7 import variants
 from hw7.errors import InputError
 from hw7.props import property_check
 from hw7.registry import Answer, Check, Context, section
@@ -20,15 +22,25 @@ F64_RTOL = 1e-10     # float64 round-off on sums of O(N) positive terms, N ≤ 6
 
 
 def _derived(ctx: Context) -> der_mod.KernelAttention:
-    return ctx.cached("q5ab.derive", der_mod.derive)
+    v = variants.active(ctx).q5           # the kernel (qᵀk + c)^p: the homework's p = 2, c = 1
+    return ctx.cached("q5ab.derive", lambda: der_mod.derive(v.degree, v.offset))
+
+
+def variant_maps(der) -> tuple:
+    """The feature maps a key checks: the homework's named ones, or for another kernel
+    its compact and full polynomial maps (and elu + 1, which does not depend on it)."""
+    if (der.degree, der.offset) == (2, 1):
+        return num.FEATURE_MAPS
+    return (num.polynomial_feature_map(der.degree, float(der.offset)),
+            num.polynomial_feature_map(der.degree, float(der.offset), full=True), "elu")
 
 
 # ---------------------------------------------------------------- properties (shared with tests)
-def attention_cases():
-    """(seed, batch, heads, N, D, M, map, causal)."""
+def attention_cases(maps=num.FEATURE_MAPS):
+    """(seed, batch, heads, N, D, M, map, causal); ``maps``: the feature maps drawn."""
     return st.tuples(st.integers(0, 2**31 - 1), st.integers(1, 2), st.integers(1, 3),
                      st.integers(1, 40), st.integers(1, 8), st.integers(1, 6),
-                     st.sampled_from(num.FEATURE_MAPS), st.booleans())
+                     st.sampled_from(maps), st.booleans())
 
 
 def make_qkv(seed, b, h, n, d, m, dtype=torch.float64):
@@ -43,8 +55,10 @@ def roundoff_bound(Q, K, V, fmap: str, causal: bool, dtype) -> torch.Tensor:
     """First-order bound on |eq. (8) evaluated in ``dtype`` − exact|, per output entry.
 
     Eq. (8) computes φ(q_i)ᵀ(Σ_j φ(k_j) v_jᵀ) and φ(q_i)ᵀ(Σ_j φ(k_j)): nested sums of
-    P + N terms, so each computed value is within γ = (P + N + 4)·u (u = unit round-off;
-    +4 for forming the features and the division) of the sums of the absolute terms
+    P + N terms, so each computed value is within γ = (P + N + p + 2)·u (u = unit round-off;
+    p + 2 for forming the features — p factors and a weight — and the division; p = 2
+    for the quadratic and elu maps, the map's degree for a polynomial map) of the sums
+    of the absolute terms
     (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1/§3.5):
         |δnum_im| ≤ γ Σ_j A_ij |v_jm|,   |δden_i| ≤ γ Σ_j A_ij,   A_ij = |φ(q_i)|ᵀ|φ(k_j)|,
     and out = num/den gives |δout_im| ≤ γ (Σ_j A_ij |v_jm| + |out_im| Σ_j A_ij) / den_i.
@@ -63,17 +77,28 @@ def roundoff_bound(Q, K, V, fmap: str, causal: bool, dtype) -> torch.Tensor:
     den = S.sum(-1, keepdim=True)
     out = (S @ V.double()) / den
     u = torch.finfo(dtype).eps / 2
-    gamma = (fq.shape[-1] + K.shape[-2] + 4) * u
+    deg = fmap.degree if isinstance(fmap, num.PolynomialFeatureMap) else 2
+    gamma = (fq.shape[-1] + K.shape[-2] + deg + 2) * u
     return 2 * gamma * (A @ V.double().abs() + out.abs() * A.sum(-1, keepdim=True)) / den
 
 
 def linear_matches_explicit(linear=num.linear_attention, dtype=torch.float64):
     """eq. (8) (linear, chunked/causal prefix sums) == eq. (6) computed as an N×N matrix,
-    entry by entry within :func:`roundoff_bound` for ``dtype``."""
+    entry by entry within :func:`roundoff_bound` for ``dtype``, wherever eq. (6) is
+    defined: a kernel of odd degree can be negative, so cases where some query's
+    Σ_j sim ≤ 0 (Q5(a)) are skipped; an implementation refusing a defined case fails."""
     def prop(case):
         seed, b, h, n, d, m, fmap, causal = case
         Q, K, V = make_qkv(seed, b, h, n, d, m, dtype)
-        got = linear(Q, K, V, feature_map_name=fmap, causal=causal, chunk=7)
+        if isinstance(fmap, num.PolynomialFeatureMap) and fmap.degree % 2:
+            sims = fmap.kernel(Q.double() @ K.double().transpose(-1, -2))
+            if causal:
+                sims = sims * torch.ones(sims.shape[-2:], dtype=torch.bool).tril()
+            hypothesis.assume(bool((sims.sum(-1) > 0).all()))
+        try:
+            got = linear(Q, K, V, feature_map_name=fmap, causal=causal, chunk=7)
+        except InputError as exc:
+            raise AssertionError(f"refused a case where eq. (6) is defined: {exc}") from None
         ref = num.explicit_kernel_attention(Q.double(), K.double(), V.double(),
                                             feature_map_name=fmap, causal=causal)
         bound = roundoff_bound(Q, K, V, fmap, causal, dtype)
@@ -83,12 +108,18 @@ def linear_matches_explicit(linear=num.linear_attention, dtype=torch.float64):
     return prop
 
 
-def kernel_identity(features=num.quadratic_features):
-    """φ(q)ᵀφ(k) == (qᵀk + 1)² in float64, for the given map."""
+def kernel_identity(features=num.quadratic_features, degree: int = 2, offset: float = 1.0):
+    """φ(q)ᵀφ(k) == (qᵀk + c)^p in float64, for the given map (default the homework's
+    p = 2, c = 1, within rtol = atol = 1e-12; another kernel within the first-order
+    round-off bound of ``numerics.kernel_attention.feature_identity_error``)."""
     def prop(case):
         seed, d = case
         g = torch.Generator().manual_seed(seed)
         q, k = torch.randn(2, 7, d, generator=g, dtype=torch.float64)
+        if (degree, offset) != (2, 1.0):
+            err, bound = num.feature_identity_error(features, q, k, degree, offset)
+            assert bool((err <= bound).all()), f"error {float((err / bound).max()):.3g}× the bound"
+            return
         lhs = (features(q) * features(k)).sum(-1)
         rhs = ((q * k).sum(-1) + 1) ** 2
         assert torch.allclose(lhs, rhs, rtol=1e-12, atol=1e-12), f"max diff {(lhs - rhs).abs().max()}"
@@ -100,6 +131,17 @@ def products_without_sqrt2(x):
     xt = torch.cat([torch.ones_like(x[..., :1]), x], dim=-1)
     a, b = torch.triu_indices(xt.shape[-1], xt.shape[-1])
     return xt[..., a] * xt[..., b]
+
+
+def products_unweighted(degree: int, offset: float):
+    """Mutation for any (p, c): the compact map's monomials without their multinomial
+    weights (each entry divided by its weight, read off the map at x = 1; entries of
+    weight 0, when c = 0, stay 0)."""
+    def fmap(x):
+        w = num.polynomial_features(torch.ones_like(x), degree, offset)
+        f = num.polynomial_features(x, degree, offset)
+        return torch.where(w == 0, torch.zeros_like(f), f / torch.where(w == 0, 1, w))
+    return fmap
 
 
 def causal_ignored(Q, K, V, *, feature_map_name, causal, chunk):
@@ -170,13 +212,17 @@ def q5a(ctx: Context, ans: Answer) -> None:
          question="Q5(b)", result=RESULT)
 def q5b(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
-    ans.latex = (r"\mathrm{sim}(q,k) = " + sp.latex(der.quadratic_kernel) + r";\quad "
+    p, c = der.degree, der.offset
+    quad = (p, c) == (2, 1)                  # the homework's kernel
+    kern = "(qᵀk+1)²" if quad else f"(qᵀk+{sp.sstr(c)})^{p}"
+    ans.latex = (r"\mathrm{sim}(q,k) = " + sp.latex(der.sim) + r";\quad "
                  + der.feature_compact_latex + r";\quad " + der.rewritten_latex)
-    ans.expr = sp.sstr(der.quadratic_kernel)
+    ans.expr = sp.sstr(der.sim)
     ans.symbols = {"q[i], k[i]": "coordinates of q and k", "D": "width of q and k"}
     ans.derivation += [
         ("(i) polynomial kernel, degree p, offset c", sp.latex(der.polynomial_kernel)),
-        ("(i) quadratic: p = 2, c = 1", sp.latex(der.quadratic_kernel)),
+        ("(i) quadratic: p = 2, c = 1" if quad else f"(i) this kernel: p = {p}, c = {sp.sstr(c)}",
+         sp.latex(der.sim)),
         ("(ii) full map", der.feature_full_latex),
         ("(ii) φ_full(q)ᵀφ_full(k) as sums (symbolic D)", sp.latex(der.full_map_inner)),
         ("kernel − φ_fullᵀφ_full after pulling constants out of the sums", sp.latex(der.full_identity)),
@@ -187,18 +233,21 @@ def q5b(ctx: Context, ans: Answer) -> None:
         ("(iii) eq. (6) with sim = φ(q)ᵀφ(k), products regrouped", der.rewritten_latex),
     ]
     ok_explicit = all(a == 0 and b == 0 for a, b in der.explicit.values())
+    dim_what = ("dimensions 1+D+D² and 1+D+D(D+1)/2 = (D+1)(D+2)/2" if quad else
+                f"dimensions Σ_(j≤{p}) D^j (full) and C(D+{p}, {p}) (compact)")
     ans.checks += [
-        Check("symbolic", "(qᵀk+1)² − φ_full(q)ᵀφ_full(k) = 0 for symbolic D (Sum manipulation)",
+        Check("symbolic", f"{kern} − φ_full(q)ᵀφ_full(k) = 0 for symbolic D (Sum manipulation)",
               sp.sstr(der.full_identity), None, der.full_identity == 0),
         Check("symbolic", "compact map: induction base and step both 0 (symbolic D)",
               [sp.sstr(der.compact_base), sp.sstr(der.compact_step)], None,
               der.compact_base == 0 and der.compact_step == 0),
-        Check("symbolic", "explicit expansion for D = 1..4, both maps",
+        Check("symbolic", f"explicit expansion for D = {min(der.explicit)}..{max(der.explicit)}, "
+              "both maps",
               {d: [sp.sstr(a), sp.sstr(b)] for d, (a, b) in der.explicit.items()}, None, ok_explicit),
-        Check("symbolic", "dimensions 1+D+D² and 1+D+D(D+1)/2 = (D+1)(D+2)/2",
+        Check("symbolic", dim_what,
               [sp.sstr(der.dim_full), sp.sstr(sp.factor(der.dim_compact))], None,
-              sp.expand(der.dim_full - (1 + der_mod.D + der_mod.D**2)) == 0
-              and sp.expand(der.dim_compact - sp.binomial(der_mod.D + 2, 2).expand(func=True)) == 0),
+              sp.expand(der.dim_full - sum(der_mod.D**jj for jj in range(p + 1))) == 0
+              and sp.expand(der.dim_compact - sp.binomial(der_mod.D + p, p).expand(func=True)) == 0),
         Check("symbolic", "eq. (8) − eq. (6) on a symbolic instance (N=3, P=2, M=2)",
               sp.sstr(der.rewritten), None, der.rewritten == 0),
     ]
@@ -210,26 +259,36 @@ def q5b(ctx: Context, ans: Answer) -> None:
         f"so φ(x) = (1, √2x, x⊗x) works ({sp.sstr(der.dim_full)} entries); the symmetric "
         f"pairs x_ix_j = x_jx_i can be merged into √2x_ix_j (i<j), leaving "
         f"{sp.sstr(sp.factor(der.dim_compact))} entries (153 at D = 16). (iii) V′_i = "
-        "φ(Q_i)ᵀ Σ_j φ(K_j)V_jᵀ / φ(Q_i)ᵀ Σ_j φ(K_j): the sums over j no longer depend on i.")
+        "φ(Q_i)ᵀ Σ_j φ(K_j)V_jᵀ / φ(Q_i)ᵀ Σ_j φ(K_j): the sums over j no longer depend on i."
+        if quad else
+        f"(i) sim(q,k) = {sp.sstr(der.sim)} (degree p = {p}, offset c = {sp.sstr(c)}). "
+        f"(ii) By the multinomial theorem, with x̃ = (√c-weighted 1, x), (qᵀk + c)^p is a sum "
+        f"over the monomials of degree p in (1, x): the full tensor-power map has "
+        f"{sp.sstr(der.dim_full)} entries; merging equal monomials with weights "
+        f"√(p!/(α_0!⋯α_D!)·c^α_0) leaves {sp.sstr(sp.factor(der.dim_compact))} entries "
+        f"({der.feature_dim(16)} at D = 16). (iii) V′_i = φ(Q_i)ᵀ Σ_j φ(K_j)V_jᵀ / "
+        "φ(Q_i)ᵀ Σ_j φ(K_j): the sums over j no longer depend on i.")
     if not ctx.numeric:
         return
     # the numerics' feature order and weights are the derivation's, entry by entry
     dims = [1, 3, 6]
     worst = 0.0
     g = torch.Generator().manual_seed(ctx.seed)
+    maps = variant_maps(der)               # compact, full, elu (the variant's kernel)
     for d in dims:
         x = torch.randn(d, generator=g, dtype=torch.float64)
-        sym = sp.Matrix(der_mod.compact_features([sp.Float(float(v), 30) for v in x]))
-        got = num.quadratic_features(x)
+        sym = sp.Matrix(der.phi([sp.Float(float(v), 30) for v in x]))
+        got = num.quadratic_features(x) if quad else maps[0](x)
         worst = max(worst, float((got - torch.tensor([float(v) for v in sym], dtype=torch.float64))
                                  .abs().max()))
-    ans.checks.append(Check("numeric", f"numerics.quadratic_features == derivation's compact map "
+    impl = "numerics.quadratic_features" if quad else f"numerics.polynomial_features (p={p}, c={sp.sstr(c)})"
+    ans.checks.append(Check("numeric", f"{impl} == derivation's compact map "
                             f"entry by entry (D ∈ {dims}, float64)", worst, 1e-14, worst <= 1e-14))
     rows, ok = [], True
-    for (b, h, n, d, m, fmap, causal) in [(2, 2, 96, 8, 4, "quadratic", False),
-                                           (2, 2, 96, 8, 4, "quadratic", True),
-                                           (1, 3, 64, 5, 3, "quadratic_full", False),
-                                           (1, 2, 80, 6, 6, "elu", True)]:
+    for (b, h, n, d, m, fmap, causal) in [(2, 2, 96, 8, 4, maps[0], False),
+                                           (2, 2, 96, 8, 4, maps[0], True),
+                                           (1, 3, 64, 5, 3, maps[1], False),
+                                           (1, 2, 80, 6, 6, maps[2], True)]:
         Q, K, V = make_qkv(ctx.seed, b, h, n, d, m)
         lin = num.linear_attention(Q, K, V, feature_map_name=fmap, causal=causal, chunk=32,
                                    device=ctx.device)
@@ -237,7 +296,7 @@ def q5b(ctx: Context, ans: Answer) -> None:
                                             device=ctx.device)
         err = float(((lin - ref).abs().max() / ref.abs().max()).cpu())
         ok &= err <= F64_RTOL
-        rows.append([f"{b}×{h}×{n}", d, m, fmap, causal, f"{err:.2e}"])
+        rows.append([f"{b}×{h}×{n}", d, m, num.feature_map(fmap)[0], causal, f"{err:.2e}"])
     ans.tables["linear (8) vs explicit (6), float64"] = {
         "columns": ["B×H×N", "D", "M", "feature map", "causal", "max rel. error"], "rows": rows}
     # round-off values differ in their last digits across BLAS builds and devices
@@ -246,19 +305,138 @@ def q5b(ctx: Context, ans: Answer) -> None:
                             volatile=True))
     ans.volatile_fields.append("tables")
     n_ex = ctx.budget.q5_prop_examples
+    kw = {} if quad else {"degree": p, "offset": float(c)}
+    compact, full = (num.quadratic_features, num.quadratic_full_features) if quad else maps[:2]
+    kern_d = "(qᵀk+1)²" if quad else kern
     ans.checks += [
-        property_check("φ(q)ᵀφ(k) == (qᵀk+1)², compact map, D ∈ [1, 24]", kernel_identity(),
+        property_check(f"φ(q)ᵀφ(k) == {kern_d}, compact map, D ∈ [1, 24]",
+                       kernel_identity(compact, **kw),
                        kernel_cases(), max_examples=n_ex, seed=ctx.seed),
-        property_check("φ(q)ᵀφ(k) == (qᵀk+1)², full map", kernel_identity(num.quadratic_full_features),
+        property_check(f"φ(q)ᵀφ(k) == {kern_d}, full map", kernel_identity(full, **kw),
                        kernel_cases(), max_examples=n_ex, seed=ctx.seed),
-        property_check("mutation: compact map without the √2 weights is refuted",
-                       kernel_identity(products_without_sqrt2), kernel_cases(),
+        property_check("mutation: compact map without the √2 weights is refuted" if quad else
+                       "mutation: compact map without its multinomial weights is refuted",
+                       kernel_identity(products_without_sqrt2 if quad else
+                                       products_unweighted(p, float(c)), **kw), kernel_cases(),
                        max_examples=n_ex, seed=ctx.seed, expect_failure=True),
         property_check("linear (8) == explicit (6) within the float64 round-off bound, over N, "
                        "D, M, heads, maps, causal",
-                       linear_matches_explicit(), attention_cases(), max_examples=n_ex,
+                       linear_matches_explicit(), attention_cases(maps), max_examples=n_ex,
                        seed=ctx.seed),
         property_check("mutation: causal prefix sums replaced by full sums is refuted",
-                       linear_matches_explicit(causal_ignored), attention_cases(),
+                       linear_matches_explicit(causal_ignored), attention_cases(maps),
                        max_examples=n_ex, seed=ctx.seed, expect_failure=True),
     ]
+
+
+# ---------------------------------------------------------------- q5b.sim, q5b.phi (hw7 check)
+PHI_DIM = 2          # the concrete D of the checkable feature map (x1, x2)
+
+
+def _sim_in_qk(der):
+    """The derived kernel with the dot product qᵀk as one real symbol ``qk`` (what
+    ``hw7 check`` reads qᵀk, q·k, ⟨q, k⟩ as)."""
+    qk = sp.Symbol("qk", real=True)
+    sim = der.sim if der.sim != 0 else der.quadratic_kernel
+    kern = sim.xreplace({der_mod.dot(der_mod.q, der_mod.k): qk})
+    if kern.has(sp.Sum, sp.Indexed):
+        raise InputError("the kernel is not a function of qᵀk alone")
+    return kern, qk
+
+
+@section("q5b.sim", title="Q5(b)(i): the polynomial kernel sim(q, k) as a function of qᵀk",
+         question="Q5(b)", result=RESULT)
+def q5b_sim(ctx: Context, ans: Answer) -> None:
+    der = _derived(ctx)
+    kern, qk = _sim_in_qk(der)
+    ans.expr = sp.sstr(kern)
+    ans.obj = kern
+    ans.latex = r"\mathrm{sim}(q,k) = " + sp.latex(der.sim if der.sim != 0 else der.quadratic_kernel)
+    ans.symbols = {"qk": "qᵀk (also q·k, ⟨q, k⟩): the dot product of q and k"}
+    ans.data["vectors"] = {"q": "D", "k": "D"}
+    ans.check_kind = "expr"
+    ans.derivation.append(("polynomial kernel at the homework's degree and offset, qk = qᵀk",
+                           sp.latex(kern)))
+    # symbolic: the kernel in qk at qk = Σ q_i k_i equals the derivation's at an explicit D
+    dim = 3
+    qs, ks = sp.symbols(f"q1:{dim + 1}", real=True), sp.symbols(f"k1:{dim + 1}", real=True)
+    sim_d = (der.sim if der.sim != 0 else der.quadratic_kernel).subs(der_mod.D, dim).doit()
+    sim_d = sim_d.xreplace({der_mod.q[j]: qs[j - 1] for j in range(1, dim + 1)})
+    sim_d = sim_d.xreplace({der_mod.k[j]: ks[j - 1] for j in range(1, dim + 1)})
+    diff = sp.expand(kern.xreplace({qk: sum(a * b for a, b in zip(qs, ks))}) - sim_d)
+    ans.checks.append(Check("symbolic", f"sim(qk) at qk = Σ q_i k_i minus the derived kernel "
+                            f"(D = {dim}, expanded)", sp.sstr(diff), "exactly 0", diff == 0))
+    ans.explanation = (f"sim(q, k) = {sp.sstr(kern)} with qk = qᵀk: a function of the dot product "
+                       "alone, so hw7 check reads qᵀk, q·k and ⟨q, k⟩ as the one symbol qk.")
+    if not ctx.numeric:
+        return
+    # numeric: the torch implementation's kernel on random dot products (float64)
+    g = torch.Generator().manual_seed(ctx.seed)
+    s = torch.randn(64, generator=g, dtype=torch.float64) * 3
+    f = sp.lambdify(qk, kern, "math")
+    want = torch.tensor([f(float(v)) for v in s], dtype=torch.float64)
+    if (der.degree, der.offset) == (2, 1):
+        got = num.quadratic_kernel(s.to(ctx.device)).cpu()
+        err = float(((got - want).abs() / want.abs().clamp_min(1.0)).max())
+        ans.checks.append(Check("numeric", f"numerics.quadratic_kernel == derived sim at 64 random "
+                                f"qᵀk (seed {ctx.seed}, float64, {ctx.device})", err, 1e-14,
+                                err <= 1e-14))
+        wrong = s**2
+        werr = float(((wrong - want).abs() / want.abs().clamp_min(1.0)).max())
+        ans.checks.append(Check("numeric", "mutation: sim = (qᵀk)² is refuted by the same "
+                                "comparison", werr, "> 1e-14", werr > 1e-14))
+
+
+@section("q5b.phi", title="Q5(b)(ii): a feature map φ with φ(q)ᵀφ(k) = sim(q, k), concrete D",
+         question="Q5(b)", result=RESULT)
+def q5b_phi(ctx: Context, ans: Answer) -> None:
+    der = _derived(ctx)
+    kern, qk = _sim_in_qk(der)
+    xs = list(sp.symbols(f"x1:{PHI_DIM + 1}", real=True))
+    phi = der.phi(xs)
+    ans.expr = "[" + ", ".join(sp.sstr(e) for e in phi) + "]"
+    ans.obj = sp.Matrix(phi)
+    ans.latex = r"\phi(x) = " + sp.latex(sp.Matrix(phi).T) + r"^\top\ (D = " + str(PHI_DIM) + ")"
+    ans.symbols = {f"x{j}": f"coordinate {j} of x" for j in range(1, PHI_DIM + 1)}
+    ans.check_kind = "feature_map"
+    ans.data["kernel"] = {"expr": sp.sstr(kern), "dot": "qk"}
+    ans.data["feature_dim"] = PHI_DIM
+    ans.derivation.append((f"compact map at D = {PHI_DIM}", ans.latex))
+    checks = {}
+    for dim in (PHI_DIM, PHI_DIM + 1):
+        ys = list(sp.symbols(f"x1:{dim + 1}", real=True))
+        qs, ks = sp.symbols(f"q1:{dim + 1}", real=True), sp.symbols(f"k1:{dim + 1}", real=True)
+        f = der.phi(ys)
+        lhs = sum(e.xreplace(dict(zip(ys, qs))) * e.xreplace(dict(zip(ys, ks))) for e in f)
+        checks[dim] = sp.expand(lhs - kern.xreplace({qk: sum(a * b for a, b in zip(qs, ks))}))
+    ans.checks.append(Check("symbolic", "φ(q)ᵀφ(k) − sim(qᵀk) expanded in q_i, k_i "
+                            f"(D = {PHI_DIM} and {PHI_DIM + 1}; what hw7 check proves)",
+                            {d: sp.sstr(v) for d, v in checks.items()}, "exactly 0",
+                            all(v == 0 for v in checks.values())))
+    ans.explanation = (f"For D = {PHI_DIM}: φ(x) = {ans.expr} ({len(phi)} entries); any order, or the "
+                       f"full map, is equally correct: hw7 check proves φ(q)ᵀφ(k) ≡ "
+                       f"{sp.sstr(kern)} with qk = qᵀk by expanding the difference.")
+    if not ctx.numeric:
+        return
+    # numeric: float64 on seeded random q, k; the map without its √ weights is refuted
+    g = torch.Generator().manual_seed(ctx.seed)
+    fphi = sp.lambdify(xs, phi, "math")
+    fk = sp.lambdify(qk, kern, "math")
+    worst, worst_wrong = 0.0, 0.0
+    for _ in range(32):
+        q_, k_ = (torch.randn(PHI_DIM, generator=g, dtype=torch.float64).tolist() for _ in range(2))
+        want = fk(sum(a * b for a, b in zip(q_, k_)))
+        pq, pk = fphi(*q_), fphi(*k_)
+        got = sum(a * b for a, b in zip(pq, pk))
+        scale = sum(abs(a * b) for a, b in zip(pq, pk))
+        worst = max(worst, abs(got - want) / max(scale, 1.0))
+        bare = [sp.Poly(e, *xs).monoms()[0] if e.free_symbols else None for e in phi]
+        wq = [1.0 if m is None else float(sp.prod([v**p for v, p in zip(q_, m)])) for m in bare]
+        wk = [1.0 if m is None else float(sp.prod([v**p for v, p in zip(k_, m)])) for m in bare]
+        worst_wrong = max(worst_wrong, abs(sum(a * b for a, b in zip(wq, wk)) - want) / max(scale, 1.0))
+    tol = 64 * 2.0**-52
+    ans.checks.append(Check("numeric", f"φ(q)ᵀφ(k) == sim(qᵀk) on 32 seeded random pairs "
+                            f"(seed {ctx.seed}, float64), relative to Σ|φ_i(q)φ_i(k)|", worst,
+                            f"≤ {tol:.1e}", worst <= tol))
+    ans.checks.append(Check("numeric", "mutation: the map without its √ weights is refuted by "
+                            "the same comparison", worst_wrong, f"> {tol:.1e}", worst_wrong > tol))

@@ -23,6 +23,34 @@ Z = num.Z_MAX
 MC_CASES = [(1, 0.0, 1.0), (8, 0.5, 1.3), (64, -1.0, 0.7), (256, 0.0, 1.0)]
 
 
+# ‖μ‖² = μᵀμ of the mean vector μ ∈ R^d: the symbol hw7 check reads ‖μ‖², μᵀμ, Σ_i μ_i² as
+NORM2_MU = sp.Symbol("norm2_mu", nonnegative=True)
+VECTORS = {"mu": "d"}
+
+
+def _vector_form(expr):
+    """A vector-mean formula with Σ_i μ_i² (the derivation's Sum) as the symbol ‖μ‖²."""
+    out = expr.xreplace({sp.Sum(der_mod.mu_vec[der_mod.i] ** 2, (der_mod.i, 1, der_mod.d)): NORM2_MU})
+    if out.has(sp.Sum, sp.Indexed):
+        raise ValueError(f"the vector-mean formula {sp.sstr(expr)} is not a function of ‖μ‖²")
+    return out
+
+
+def _vector_answer(ans: Answer, der, general, shared, lhs: str) -> None:
+    """Headline = the vector form in ‖μ‖² = μᵀμ, the shared-mean form beside it; both checkable."""
+    vec = _vector_form(general)
+    ans.expr = sp.sstr(vec)
+    ans.obj = vec
+    vec_l = sp.latex(vec, symbol_names={NORM2_MU: r"\|\mu\|^2"})
+    ans.latex = (lhs + " = " + vec_l + r",\quad \|\mu\|^2 = \mu^\top\mu;\quad "
+                 r"\text{shared mean } \mu\mathbf{1}\text{: } " + sp.latex(shared))
+    ans.data["vectors"] = dict(VECTORS)
+    ans.data["shared_mean_form"] = {"latex": sp.latex(shared), "expr": sp.sstr(shared)}
+    back = sp.expand(vec.xreplace({NORM2_MU: der_mod.d * der_mod.mu**2}) - shared)
+    ans.checks.append(Check("symbolic", "vector form at ‖μ‖² = dμ² (shared mean) minus the "
+                            "shared-mean form", sp.sstr(back), "exactly 0", back == 0))
+
+
 def _derived(ctx: Context) -> der_mod.ScaledDotProduct:
     return ctx.cached("q3.derive", der_mod.derive)
 
@@ -88,9 +116,7 @@ def _property(mean_fn, var_fn, n=20_000):
 @section("q3a", title="E[qᵀk] for q, k ~ N(μ, σ²I)", question="Q3(a)", result=RESULT)
 def q3a(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
-    ans.latex = sp.latex(der.mean_shared)
-    ans.expr = sp.sstr(der.mean_shared)
-    ans.obj = der.mean_shared
+    _vector_answer(ans, der, der.mean_general, der.mean_shared, r"\mathbb{E}[q^\top k]")
     ans.symbols = dict(SYMBOLS)
     ans.check_kind = "expr"
     ans.derivation += [
@@ -138,9 +164,7 @@ def _explicit_check(der, ans: Answer, which: str) -> None:
          result=RESULT)
 def q3_var_general(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
-    ans.latex = sp.latex(der.var_shared)
-    ans.expr = sp.sstr(der.var_shared)
-    ans.obj = der.var_shared
+    _vector_answer(ans, der, der.var_general, der.var_shared, r"\operatorname{Var}(q^\top k)")
     ans.symbols = dict(SYMBOLS)
     ans.check_kind = "expr"
     ans.derivation += [
