@@ -149,3 +149,119 @@ def test_plot(tmp_path):
     res = N.sweep({"softmax": [64, 128, 256], "linear": [64, 128, 256]}, repeats=1)
     N.plot_sweep(res, tmp_path / "f.png", crossover=159.0)
     assert (tmp_path / "f.png").stat().st_size > 0
+
+
+# ------------------------------------------------------------------ kernel degree p (issue 13 §2)
+def _pfm(*args, **kwargs):
+    from numerics.kernel_attention import polynomial_feature_map
+    return polynomial_feature_map(*args, **kwargs)
+
+
+def _degree_shape_cases():
+    """(batch, heads, N, D, M, p, full)."""
+    from hypothesis import strategies as st
+    return st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 40), st.integers(1, 5),
+                     st.integers(1, 6), st.integers(1, 4), st.booleans())
+
+
+def _degree_flops_match(poly_of):
+    """FlopCounterMode's count of linear attention with the degree-p map (stock-torch path)
+    == batch·heads·poly_of(p, full)(N, D, M), exactly."""
+    def prop(case):
+        b, h, n, d, m, p, full = case
+        # the counts do not depend on c; a large offset keeps an odd-degree kernel's
+        # denominators positive (the guard would refuse them, Q5(a))
+        fm = _pfm(p, 1.5 if p % 2 == 0 else 100.0, full=full)
+        counted, expected = N.flops_vs_polynomial(linear_attention, poly_of(p, full), n, d, m,
+                                                  heads=h, batch=b, backend="torch", feature_map=fm)
+        assert counted == expected, f"counted {counted} != symbolic {expected} at {case}"
+    return prop
+
+
+def _true_poly(p, full):
+    der = D.derive(p)
+    return (der.linear_full if full else der.linear).matmul_flops
+
+
+@given(case=_degree_shape_cases())
+def test_flop_counter_matches_degree_p_polynomial(case):
+    _degree_flops_match(_true_poly)(case)
+
+
+def test_degree_p_flop_mutations_refuted():
+    from hw7core.props import mutation_check
+
+    def other_degree(p, full):          # the polynomial of degree p + 1
+        return _true_poly(p + 1, full)
+
+    def other_map(p, full):             # compact ↔ full swapped (equal only for p = 1 or D = 1)
+        return _true_poly(p, not full)
+
+    for wrong in (other_degree, other_map):
+        assert mutation_check(_degree_flops_match(wrong), _degree_shape_cases(),
+                              max_examples=30).ok, wrong.__name__
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 4, 5])
+def test_degree_p_polynomials_and_bigo(p):
+    n, d, m = D.N, D.D, D.M
+    der = D.derive(p)
+    assert sp.expand(der.P - sp.binomial(d + p, p).expand(func=True)) == 0
+    assert sp.expand(der.P_full - sum(d**j for j in range(p + 1))) == 0
+    assert sp.expand(der.linear.matmul_flops - 4 * n * der.P * (m + 1)) == 0
+    assert sp.expand(der.linear.memory_terms["φ(K)"] - n * der.P) == 0
+    assert der.linear_time_bigo == n * d**p * m                    # O(N D^p M)
+    assert sp.expand(der.linear_space_bigo - (n * d**p + d**p * m + n * m)) == 0
+    assert der.linear_time_bigo_md == n * d ** (p + 1)
+    # the softmax side does not depend on p
+    assert der.softmax.flops == D.derive().softmax.flops
+    # the FLOP polynomial counts features of degree ≥ 2 once: P − 1 − D per row and map
+    assert sp.expand(der.linear.ops["φ(Q), φ(K): products"] - 2 * n * (der.P - 1 - d)) == 0
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 4])
+def test_degree_p_crossover_is_where_flops_meet(p):
+    der = D.derive(p)
+    f = sp.lambdify((D.D, D.M), der.crossover)
+    for d, m in [(16, 16), (4, 8), (64, 32)]:
+        nstar = f(d, m)
+        fs = sp.lambdify(D.N, der.softmax.flops.subs({D.D: d, D.M: m}))
+        fl = sp.lambdify(D.N, der.linear.flops.subs({D.D: d, D.M: m}))
+        assert nstar > 0 and abs(fs(nstar) - fl(nstar)) <= 1e-9 * fl(nstar)
+        assert fs(2 * nstar) > fl(2 * nstar) and fs(nstar / 2) < fl(nstar / 2)
+    # the crossover grows with p at D = M = 16 (the compact map grows like D^p/p!)
+    if p > 1:
+        assert der.crossover.subs({D.D: 16, D.M: 16}) > D.derive(p - 1).crossover.subs(
+            {D.D: 16, D.M: 16})
+
+
+@pytest.mark.parametrize("p", [2, 3])
+def test_degree_p_matmul_crossover_confirmed_by_counts(p):
+    # FlopCounterMode's counts change order at the matmul-only crossover
+    der = D.derive(p)
+    d, m = 4, 4
+    nstar = float(D.crossover(der.softmax, der.linear, matmul_only=True).subs({D.D: d, D.M: m}))
+    fm = _pfm(p, 1.0)
+    lo, hi = int(nstar) - 1, int(nstar) + 2
+
+    def counts(n):
+        s = N.flops_vs_polynomial(softmax_attention, der.softmax.matmul_flops, n, d, m)
+        lin = N.flops_vs_polynomial(linear_attention, der.linear.matmul_flops, n, d, m,
+                                    backend="torch", feature_map=fm)
+        assert s[0] == s[1] and lin[0] == lin[1]
+        return s[0], lin[0]
+
+    s_lo, l_lo = counts(lo)
+    s_hi, l_hi = counts(hi)
+    assert s_lo < l_lo and s_hi > l_hi, (nstar, (s_lo, l_lo), (s_hi, l_hi))
+
+
+def test_degree_default_is_the_homework():
+    assert D.derive() is D.derive(2, 1)
+    assert D.derive().degree == 2 and D.derive(3, 0.5).offset == sp.Rational(1, 2)
+    with pytest.raises(InputError, match="degree p"):
+        D.derive(0)
+    with pytest.raises(InputError, match="offset c"):
+        D.derive(2, -1)
+    with pytest.raises(InputError, match="poly has symbols"):
+        N.flops_vs_polynomial(softmax_attention, sp.Symbol("X"), 2, 2, 2)
