@@ -13,12 +13,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import scipy.linalg
 
+from hw7core.arrays import check_array
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
@@ -26,19 +28,18 @@ from hw7core.errors import InputError
 
 
 def as_data(X, name: str = "X") -> np.ndarray:
-    """X as a finite float64 m×n array, else InputError."""
-    try:
-        A = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a numeric array") from None
-    if A.ndim != 2:
-        raise InputError(f"{name} must be a 2-D array (m×n), got {A.ndim}-D")
-    if A.size == 0:
-        raise InputError(f"{name} is empty (shape {A.shape})")
-    if not np.all(np.isfinite(A)):
-        bad = int(np.size(A) - np.count_nonzero(np.isfinite(A)))
-        raise InputError(f"{name} has {bad} non-finite entries (NaN or ±inf)")
-    return A
+    """X as a finite real float64 m×n array, else InputError (:func:`hw7core.arrays.check_array`:
+    complex, object, ragged, empty, non-2-D and non-finite data are named in one line)."""
+    return check_array(X, name, ndim=2)
+
+
+def data_scale(X: np.ndarray) -> float:
+    """The power of two nearest above max|X| (1.0 for X = 0): dividing by it is exact and
+    brings the data to O(1), where XXᵀ, losses and gradients neither overflow nor underflow."""
+    top = float(np.max(np.abs(X))) if X.size else 0.0
+    if top == 0.0:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(top)[1])
 
 
 def check_k(k, m: int) -> int:
@@ -193,7 +194,10 @@ def finite_difference_gradients(X, W1, W2, lam: float = 0.0, eps: float = 1e-6):
 class PCAResult:
     """Top-k eigen-structure of XXᵀ and what it identifies.
 
-    sigma: all m eigenvalues of XXᵀ, descending. U: matching eigenvectors (columns).
+    sigma: all m eigenvalues of XXᵀ, descending (σ_i = s²·sigma_scaled_i; may over- or
+    underflow float64 for extreme data, the scaled values never do). U: matching
+    eigenvectors (columns). scale: the exact power of two s with X = s·X̃, max|X̃| ≤ 1;
+    sigma_scaled: the eigenvalues of X̃X̃ᵀ.
     subspace_unique: span(U_k) is the unique optimal subspace (σ_k > σ_{k+1}, σ_k > 0).
     directions_unique: additionally σ1 > … > σk, so U_k is unique up to column signs.
     issues: one line per reason identifiability is lost.
@@ -205,6 +209,8 @@ class PCAResult:
     subspace_unique: bool
     directions_unique: bool
     issues: list[str] = field(default_factory=list)
+    scale: float = 1.0
+    sigma_scaled: np.ndarray | None = None
 
     @property
     def U_k(self) -> np.ndarray:
@@ -226,37 +232,47 @@ class PCAResult:
 
 
 def pca_solution(X, k, rtol: float = 1e-9) -> PCAResult:
-    """PCA of XXᵀ for eq. (1), saying when the optimum is not identifiable.
+    """PCA for eq. (1) from the SVD of X, saying when the optimum is not identifiable.
 
-    Eigenvalues within ``rtol·σ1`` of each other count as repeated, within
-    ``rtol·σ1`` of 0 as zero (eigh is accurate to ~ m·eps·σ1).
+    X = s·X̃ with s an exact power of two (:func:`data_scale`); X̃ = U Σ̃ Wᵀ (SVD), so XXᵀ
+    has eigenvectors U and eigenvalues s²σ̃_i². XXᵀ itself is never formed: it squares
+    the range (X = 1e200·I overflows it, 1e−200·I underflows it to 0) and the condition
+    number. Eigenvalues within ``rtol·σ1`` of each other count as repeated, within
+    ``rtol·σ1`` of 0 as zero (judged on the scaled σ̃, so the data's scale is irrelevant).
+
+    >>> p = pca_solution(1e200 * np.eye(3), 1)
+    >>> float(p.sigma_scaled[0]) > 0, p.issues[0].startswith("σ_1 = σ_2")
+    (True, True)
     """
     X = as_data(X)
     m = X.shape[0]
     k = check_k(k, m)
-    sig, U = np.linalg.eigh(X @ X.T)
-    order = np.argsort(sig)[::-1]
-    sig, U = np.clip(sig[order], 0.0, None), U[:, order]
-    scale = max(sig[0], np.finfo(float).tiny)
+    s = data_scale(X)
+    U, sv, _ = np.linalg.svd(X / s, full_matrices=True)
+    sig_s = np.zeros(m)
+    sig_s[: sv.size] = sv**2
+    with np.errstate(over="ignore", under="ignore"):
+        sig = (sig_s * s) * s
+    scale = max(sig_s[0], np.finfo(float).tiny)
     tol = rtol * scale
     issues = []
-    if sig[0] <= tol:
+    if sig_s[0] <= tol:
         issues.append("X is zero: every W2 W1 is optimal, nothing is identifiable")
     subspace = True
-    if sig[k - 1] <= tol:
+    if sig_s[k - 1] <= tol:
         subspace = False
         issues.append(f"rank(X) < k={k} (σ_{k} ≈ 0): the optimal subspace is not unique")
-    elif sig[k - 1] - sig[k] <= tol:
+    elif sig_s[k - 1] - sig_s[k] <= tol:
         subspace = False
         issues.append(f"σ_{k} = σ_{k + 1} (repeated across the cut): the optimal "
                       "k-dimensional subspace is not unique")
     directions = subspace
     for i in range(k - 1):
-        if sig[i] - sig[i + 1] <= tol and sig[i] > tol:
+        if sig_s[i] - sig_s[i + 1] <= tol and sig_s[i] > tol:
             directions = False
             issues.append(f"σ_{i + 1} = σ_{i + 2} (repeated): U_k is not identifiable — any "
                           "rotation inside that eigenspace is equally optimal")
-    return PCAResult(k, sig, U, subspace, directions, issues)
+    return PCAResult(k, sig, U, subspace, directions, issues, s, sig_s)
 
 
 def principal_angles(A, B) -> np.ndarray:
@@ -278,11 +294,15 @@ def train_gradient_descent(X, k, *, steps: int = 2000, lr: float | None = None,
     m = X.shape[0]
     k = check_k(k, m)
     dev = resolve_device(device)
-    Sigma = torch.as_tensor(X @ X.T, dtype=torch.float64, device=dev)
-    s1 = float(torch.linalg.eigvalsh(Sigma)[-1])
-    if s1 <= 0:
+    # S = XXᵀ/σ1 from X/‖X‖₂ (XXᵀ itself over- or underflows for extreme data scales)
+    sv1 = float(np.linalg.norm(X / data_scale(X), 2)) * data_scale(X)
+    if not sv1 > 0:
         raise InputError("X is zero: nothing to learn")
-    S = Sigma / s1
+    Xn = X / data_scale(X)
+    Xn = Xn / np.linalg.norm(Xn, 2)
+    S = torch.as_tensor(Xn @ Xn.T, dtype=torch.float64, device=dev)
+    with np.errstate(over="ignore"):
+        s1 = sv1 * sv1
     g = torch.Generator(device="cpu").manual_seed(seed)
     W1 = (init_scale * torch.randn(k, m, generator=g, dtype=torch.float64)).to(dev)
     W2 = (init_scale * torch.randn(m, k, generator=g, dtype=torch.float64)).to(dev)

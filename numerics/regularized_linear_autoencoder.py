@@ -28,6 +28,7 @@ from numerics.linear_autoencoder import (
     as_data,
     check_k,
     check_weights,
+    data_scale,
     objective,
     pca_solution,
 )
@@ -99,7 +100,9 @@ class ClosedForm:
 
     W2 = U_k D, W1 = D U_kᵀ, D = diag(d_i), d_i² = max(0, 1 − λ/σ_i); every W2 O,
     Oᵀ W1 with O orthogonal is equally optimal. ``collapsed``: indices i (0-based)
-    with λ ≥ σ_i, whose direction is switched off (d_i = 0).
+    with λ ≥ σ_i, whose direction is switched off (d_i = 0). ``loss`` is in the units
+    of X (it may over- or underflow float64 for extreme data); ``loss_scaled`` is the
+    same optimum for X̃ = X/s, λ̃ = λ/s² (s = ``pca.scale``): loss = s²·loss_scaled.
     """
 
     lam: float
@@ -110,6 +113,8 @@ class ClosedForm:
     loss: float
     collapsed: list[int]
     issues: list[str] = field(default_factory=list)
+    loss_scaled: float = float("nan")
+    lam_scaled: float = float("nan")
 
     @property
     def k(self) -> int:
@@ -117,25 +122,41 @@ class ClosedForm:
 
 
 def closed_form(X, k, lam, rtol: float = 1e-9) -> ClosedForm:
-    """The closed-form minimiser of L_λ and what about it is (not) unique."""
+    """The closed-form minimiser of L_λ and what about it is (not) unique.
+
+    Computed on X̃ = X/s with λ̃ = λ/s² (s an exact power of two, max|X̃| ≤ 1): the
+    minimiser is the same, and neither σ_i nor λ²/σ_i can overflow (λ = 1e155 gave an
+    OverflowError; λ/σ_i is only evaluated for the directions with σ_i > λ). λ̃ beyond
+    float64 (tiny data, large λ) is clamped to the largest float: every direction
+    collapses either way.
+
+    >>> cf = closed_form(np.diag([3.0, 2.0, 1.0, 0.5]), 2, 1e155)
+    >>> float(abs(cf.W2).max()), cf.loss
+    (0.0, 14.25)
+    """
     X = as_data(X)
     k = check_k(k, X.shape[0])
     lam = check_lam(lam)
     pca = pca_solution(X, k, rtol=rtol)
+    s = pca.scale
+    with np.errstate(over="ignore", under="ignore"):
+        lam_s = min((lam / s) / s, float(np.finfo(float).max))
     sv_sq, fmin = _derived_fns()
-    sig_k = pca.sigma[:k]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # σ_i = 0 means the direction carries no data: it always collapses
-        d2 = np.where(sig_k > lam, np.asarray(sv_sq(lam, np.where(sig_k > 0, sig_k, 1.0)),
-                                              float), 0.0)
-        per_dir = np.where(sig_k > lam, np.asarray(fmin(lam, np.where(sig_k > 0, sig_k, 1.0)),
-                                                   float), sig_k)
+    sig_k = pca.sigma_scaled[:k]
+    active = sig_k > lam_s            # σ_i = 0 never is: a direction without data collapses
+    d2 = np.zeros(k)
+    per_dir = sig_k.copy()            # a collapsed direction leaves its σ_i in the loss
+    if active.any():
+        d2[active] = np.asarray(sv_sq(lam_s, sig_k[active]), float)
+        per_dir[active] = np.asarray(fmin(lam_s, sig_k[active]), float)
     d = np.sqrt(np.clip(d2, 0.0, None))
     U_k = pca.U_k
     W2 = U_k * d
     W1 = (U_k * d).T
-    total = float(np.sum(per_dir) + np.sum(pca.sigma[k:]))
-    collapsed = [i for i in range(k) if not sig_k[i] > lam]
+    total_s = float(np.sum(per_dir) + np.sum(pca.sigma_scaled[k:]))
+    with np.errstate(over="ignore", under="ignore"):
+        total = float((np.float64(total_s) * s) * s)
+    collapsed = [i for i in range(k) if not active[i]]
     issues = []
     if lam > 0:
         issues.append("W2 is unique only up to a k×k orthogonal factor O (W2 O, Oᵀ W1): "
@@ -144,12 +165,13 @@ def closed_form(X, k, lam, rtol: float = 1e-9) -> ClosedForm:
         issues.append(f"λ ≥ σ_i for i ∈ {[i + 1 for i in collapsed]}: those directions "
                       "collapse to 0 and W2 has rank < k")
     # the product W2W1 = U_k D² U_kᵀ is unique iff the cut is clean where it matters
-    tol = rtol * max(pca.sigma[0], np.finfo(float).tiny)
-    if pca.sigma[k - 1] > lam + tol and pca.sigma[k - 1] - pca.sigma[k] <= tol:
+    sig = pca.sigma_scaled
+    tol = rtol * max(sig[0], np.finfo(float).tiny)
+    if sig[k - 1] > lam_s + tol and sig[k - 1] - sig[k] <= tol:
         issues.append(f"σ_{k} = σ_{k + 1} > λ: the optimal subspace (and W2W1) is not unique")
     if lam == 0:
         issues.extend(pca.issues)
-    return ClosedForm(lam, pca, d, W1, W2, total, collapsed, issues)
+    return ClosedForm(lam, pca, d, W1, W2, total, collapsed, issues, total_s, lam_s)
 
 
 def sgd_direction_parallel_residual(X, W1, W2, lam, wd: float, batch_size: int,
@@ -288,9 +310,13 @@ def train_sgd(X, k, lam, *, batch_size: int = 1, lr_scale: float = 0.1,
         raise InputError(f"decay_after must be ≥ 1 (or None), got {decay_after}")
     dev = resolve_device(device)
     wd = weight_decay(lam, m, n) if weight_decay_override is None else weight_decay_override
-    s1 = float(np.linalg.eigvalsh(X @ X.T)[-1])
+    with np.errstate(over="ignore", under="ignore"):
+        s1 = float(np.linalg.norm(X / data_scale(X), 2) ** 2) * data_scale(X) ** 2
     if s1 <= 0:
         raise InputError("X is zero: nothing to learn")
+    if not (math.isfinite(s1) and s1 >= np.finfo(float).tiny):
+        raise InputError(f"X's scale (max |X| = {np.abs(X).max():.3g}) is beyond what SGD on "
+                         "nn.MSELoss can train in float64 (σ1 over- or underflows); rescale X")
     lr = lr_scale * m * n / s1
     torch.manual_seed(seed)
     g = torch.Generator(device="cpu").manual_seed(seed)

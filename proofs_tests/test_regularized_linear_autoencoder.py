@@ -263,3 +263,145 @@ def test_cli_lae(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(e.startswith("hw7: error: ") for e in err)
     assert not (tmp_path / "bad.npz").exists()
+
+
+# ---------------------------------------------------------------- issue 11: hw7 lae on extreme user data
+def _lae_json(tmp_path, capsys, X, *args):
+    """Run ``hw7 lae --json`` on X; (exit code, the summary parsed as *strict* JSON)."""
+    import json
+
+    from hw7.cli import main
+
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    rc = main(["lae", "--data", str(path), *args, "--json"])
+    out = capsys.readouterr().out
+
+    def no_constants(name):
+        raise AssertionError(f"non-standard JSON constant {name}")
+    return rc, json.loads(out, parse_constant=no_constants)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200, 1e300, 1e-300, 1.0])
+def test_lae_pca_does_not_depend_on_the_scale_of_X(tmp_path, capsys, scale):
+    # from XXᵀ: 1e200 overflowed (loss nan, W2 = 0, exit 1), 1e-200 underflowed ("X is zero")
+    rc, rep = _lae_json(tmp_path, capsys, scale * np.eye(3), "--k", "1")
+    assert rc == 0 and rep["verified"] is True
+    assert rep["singular_values_W2"] == [1.0]
+    assert not any("zero" in line for line in rep["issues"])
+    cf = num.closed_form(scale * np.eye(3), 1, 0.0)
+    assert np.allclose(np.linalg.svd(cf.W2, compute_uv=False), [1.0], rtol=1e-15)
+    ratio = cf.pca.scale / scale            # loss = s²·loss_scaled = 2·scale² exactly
+    assert cf.loss_scaled * ratio * ratio == pytest.approx(2.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("make, k", [(lambda: np.ones((4, 6)), 1),
+                                     (lambda: np.random.default_rng(0).standard_normal((5, 2)), 3)])
+def test_lae_exact_fits_are_verified(tmp_path, capsys, make, k):
+    # round-off losses (1e-15 vs 1e-30) were judged relative to themselves: "NOT verified"
+    rc, rep = _lae_json(tmp_path, capsys, make(), "--k", str(k))
+    assert rc == 0 and rep["verified"] is True
+    assert rep["loss_gap_over_terms"] < 1e-14
+
+
+@given(st.integers(0, 2**31 - 1), st.integers(2, 6), st.integers(1, 6), st.integers(-300, 300))
+@settings(max_examples=15, deadline=None)
+def test_exact_fits_at_any_scale_are_exact_property(seed, m, n, p10):
+    """rank(X) ≤ k: the closed form reconstructs X to round-off relative to ‖X‖_F, at any
+    scale, and the scaled loss is round-off of ‖X̃‖²_F (judged relative, never absolute)."""
+    rng = np.random.default_rng(seed)
+    r = int(rng.integers(1, m))
+    X = (rng.standard_normal((m, r)) @ rng.standard_normal((r, n))) * 10.0**p10
+    k = min(m - 1, max(r, 1))
+    cf = num.closed_form(X, k, 0.0)
+    Xs = X / cf.pca.scale
+    resid = np.linalg.norm(Xs - cf.W2 @ (cf.W1 @ Xs)) ** 2
+    assert resid <= 1e-24 * np.sum(Xs**2)
+    assert abs(cf.loss_scaled) <= 1e-24 * np.sum(Xs**2)
+
+
+def test_lae_huge_lambda_same_answer_as_large_lambda(tmp_path, capsys):
+    # λ = 1e155 ended in OverflowError (λ² in the per-direction optimum)
+    X = np.diag([3.0, 2.0, 1.0, 0.5])
+    for lam in ("1e154", "1e155", "1e300", "1.7e308"):
+        rc, rep = _lae_json(tmp_path, capsys, X, "--k", "2", "--lam", lam)
+        assert rc == 0 and rep["verified"] is True, lam
+        assert rep["singular_values_W2"] == [0.0, 0.0] and rep["predicted_loss"] == 14.25
+    for lam in (1e155, 1e300):
+        cf = num.closed_form(X, 2, lam)
+        assert cf.loss == 14.25 and not cf.W2.any()
+
+
+@pytest.mark.parametrize("X, msg", [
+    ((1 + 1j) * np.eye(3), "complex"),
+    (np.array([[1.0, np.nan], [2.0, 3.0]]), "non-finite"),
+    (np.array([[1.0, np.inf], [2.0, 3.0]]), "non-finite"),
+])
+def test_lae_rejects_complex_and_non_finite_data_in_one_line(tmp_path, capsys, X, msg):
+    from hw7.cli import main
+
+    np.save(tmp_path / "X.npy", X)
+    assert main(["lae", "--data", str(tmp_path / "X.npy"), "--k", "1", "--json"]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and msg in cap.err and len(cap.err.strip().splitlines()) == 1
+
+
+def test_lae_rejects_object_arrays(tmp_path, capsys):
+    from hw7.cli import main
+
+    np.save(tmp_path / "X.npy", np.array([[1, 2], [3, 4]], dtype=object), allow_pickle=True)
+    assert main(["lae", "--data", str(tmp_path / "X.npy"), "--k", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Object arrays" in err[0]
+
+
+@pytest.mark.parametrize("X", [(1 + 1j) * np.eye(3), np.array([[1, 2], [3, 4]], dtype=object),
+                               np.array([[1.0, np.nan], [0.0, 1.0]]), [[1.0, 2.0], [3.0]]])
+def test_every_lae_routine_rejects_hostile_arrays(X):
+    W1, W2 = np.ones((1, 2)), np.ones((2, 1))
+    calls = [lambda: lnum.pca_solution(X, 1), lambda: num.closed_form(X, 1, 0.5),
+             lambda: num.loss(X, W1, W2, 0.5), lambda: lnum.loss(X, W1, W2),
+             lambda: lnum.derived_gradients(X, W1, W2), lambda: lnum.autograd_gradients(X, W1, W2),
+             lambda: lnum.train_gradient_descent(X, 1, steps=1),
+             lambda: num.train_sgd(X, 1, 0.1, steps=1),
+             lambda: num.hessian_spectrum(X, W1, W2, 0.1),
+             lambda: lnum.check_weights(np.eye(2), X, W2)]
+    for call in calls:
+        with pytest.raises(InputError) as exc:
+            call()
+        assert "\n" not in str(exc.value)
+
+
+def _json_leaves():
+    return st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(allow_nan=True, allow_infinity=True).map(np.float64),
+        st.floats(width=32, allow_nan=True, allow_infinity=True).map(np.float32),
+        st.integers(-2**62, 2**62).map(np.int64), st.booleans().map(np.bool_), st.booleans(),
+        st.none(), st.text(max_size=5),
+        st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=4).map(np.array))
+
+
+@given(st.recursive(_json_leaves(), lambda kids: st.one_of(
+    st.lists(kids, max_size=4), st.tuples(kids, kids),
+    st.dictionaries(st.text(max_size=4), kids, max_size=4)), max_leaves=20))
+def test_lae_json_serialises_whatever_the_data_gives(obj):
+    """Whatever numpy scalars, bools, arrays and non-finite floats a report holds, the
+    --json writer emits strict JSON (no NaN/Infinity constants) with the finite values kept."""
+    import json
+
+    from hw7.commands.lae import jsonable
+
+    text = json.dumps(jsonable(obj), allow_nan=False)
+
+    def no_constants(name):
+        raise AssertionError(name)
+    json.loads(text, parse_constant=no_constants)
+
+
+def test_lae_json_keeps_values():
+    from hw7.commands.lae import jsonable
+
+    assert jsonable({"a": np.bool_(True), "b": np.float32(0.5), "c": [np.inf, -np.inf, np.nan],
+                     "d": np.arange(2)}) == {"a": True, "b": 0.5, "c": ["inf", "-inf", "nan"],
+                                             "d": [0, 1]}
