@@ -56,8 +56,8 @@ __all__ = [
     "FEATURE_MAPS", "BACKENDS", "feature_map", "quadratic_features", "quadratic_full_features",
     "elu_features", "quadratic_kernel", "polynomial_features", "polynomial_full_features",
     "polynomial_kernel", "polynomial_feature_dim", "PolynomialFeatureMap",
-    "polynomial_feature_map", "validate", "linear_attention", "quadratic_linear_attention",
-    "native_quadratic_attention", "native_available", "native_unavailable_reason",
+    "polynomial_feature_map", "feature_identity_error", "validate", "linear_attention",
+    "quadratic_linear_attention", "native_quadratic_attention", "native_available", "native_unavailable_reason",
     "native_applies", "circulant_pairs", "explicit_kernel_attention", "softmax_attention",
 ]
 
@@ -266,6 +266,40 @@ def polynomial_feature_map(degree: int = 2, offset: float = 1.0, *,
     True
     """
     return PolynomialFeatureMap(degree, offset, full)
+
+
+def feature_identity_error(features: Callable, q: torch.Tensor, k: torch.Tensor,
+                           degree: int = 2, offset: float = 1.0
+                           ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(|φ(q)ᵀφ(k) − (qᵀk + c)^p|, its round-off bound), row by row, both float64.
+
+    q, k: (..., D), same dtype; ``features``: a map (..., D) -> (..., P) claimed to be
+    that of (qᵀk + c)^p (e.g. ``polynomial_feature_map(p, c)``). The bound is first order
+    in the unit round-off u of the inputs' dtype, relative to the data's scale
+    A = (|q|ᵀ|k| + c)^p — which equals Σ_α |φ_α(q) φ_α(k)| exactly for the true map, all
+    terms being non-negative: a dot product of P terms, each a product of two features of
+    p factors and a weight, is within (P + 2p + 8)·u·A (Higham, *Accuracy and Stability
+    of Numerical Algorithms*, §3.1), and the kernel side, qᵀk to D·u·|q|ᵀ|k| then the p-th
+    power, within p(D + 2)·u·A. A map whose identity fails exceeds the bound by orders of
+    magnitude (the mutation checks). InputError for mismatched shapes or bad (p, c).
+
+    >>> q, k = torch.randn(2, 5, 3, dtype=torch.float64)
+    >>> err, bound = feature_identity_error(polynomial_feature_map(3, 1.0), q, k, 3, 1.0)
+    >>> bool((err <= bound).all())
+    True
+    """
+    p, c = _poly_params(degree, offset)
+    if q.shape != k.shape or q.dim() < 1:
+        raise InputError(f"q and k must have the same shape (..., D); got {tuple(q.shape)}, "
+                         f"{tuple(k.shape)}")
+    fq, fk = features(q), features(k)
+    lhs = (fq.double() * fk.double()).sum(-1) if q.dtype == torch.float64 else \
+        (fq * fk).sum(-1).double()
+    rhs = (((q * k).sum(-1) + c) ** p).double()
+    scale = ((q.double().abs() * k.double().abs()).sum(-1) + c) ** p
+    u = torch.finfo(q.dtype).eps / 2
+    gamma = (fq.shape[-1] + 2 * p + 8 + p * (q.shape[-1] + 2)) * u
+    return (lhs - rhs).abs(), gamma * scale
 
 
 _MAPS: dict[str, Callable] = {"quadratic": quadratic_features,
