@@ -75,22 +75,26 @@ def coordinate_moments(m: sp.Expr, sd: sp.Expr, m_k: sp.Expr | None = None,
 
     q_i ~ N(m, sd²) and k_i ~ N(m_k, sd_k²) (``m_k``/``sd_k`` default to ``m``/``sd``:
     the homework's q, k ~ N(μ, σ²I)), jointly Gaussian with correlation ``corr``
-    (default 0: independent). Correlated pairs are built from two independent
-    standard normals Z1, Z2 as q_i = m + sd·Z1, k_i = m_k + sd_k(ρZ1 + √(1−ρ²)Z2),
-    which is the bivariate normal with that mean, variances and correlation.
+    (default 0: independent). When k_i's law or ρ is given, the pair is built from two
+    independent standard normals Z1, Z2 as q_i = m + sd·Z1, k_i = m_k + sd_k(ρZ1 +
+    √(1−ρ²)Z2) — the bivariate normal with those means, variances and correlation —
+    and the moments of Z come from sympy.stats; otherwise (the homework's i.i.d. case)
+    sympy.stats integrates q_i k_i directly.
     Arguments are SymPy expressions (numbers are sympified); sd, sd_k > 0, |ρ| ≤ 1.
     Returns (mean, variance) as SymPy expressions.
 
-    >>> coordinate_moments(sp.Symbol("m"), sp.Integer(1))
-    (m**2, 2*m**2 + 1)
+    >>> m = sp.Symbol("m")
+    >>> coordinate_moments(m, 1, m_k=m, sd_k=1, corr=sp.Rational(1, 2))
+    (m**2 + 1/2, 3*m**2 + 5/4)
     """
-    m_k = m if m_k is None else sp.sympify(m_k)
-    sd_k = sd if sd_k is None else sp.sympify(sd_k)
     corr = sp.sympify(corr)
-    if corr != 0:
-        return _correlated_moments(m, sd, m_k, sd_k, corr)
+    if corr != 0 or m_k is not None or sd_k is not None:
+        m_k = m if m_k is None else sp.sympify(m_k)
+        sd_k = sd if sd_k is None else sp.sympify(sd_k)
+        return _pair_moments(m, sd, m_k, sd_k, corr)
+    # the homework's case, q_i and k_i i.i.d.: integrate the product directly
     qi = stats.Normal("q_i", m, sd)
-    ki = stats.Normal("k_i", m_k, sd_k)
+    ki = stats.Normal("k_i", m, sd)
     mean = sp.simplify(stats.E(qi * ki))
     # Var(XY) = E[X²Y²] − E[XY]²; sympy.stats computes both integrals.
     var = sp.expand(sp.simplify(stats.E(qi**2 * ki**2) - mean**2))
@@ -103,8 +107,8 @@ def _standard_normal_moment(power: int) -> sp.Expr:
     return stats.E(stats.Normal("Z", 0, 1) ** power)
 
 
-def _correlated_moments(m, sd, m_k, sd_k, corr) -> tuple[sp.Expr, sp.Expr]:
-    """Mean and variance of q_i k_i for a correlated pair, via two independent N(0, 1).
+def _pair_moments(m, sd, m_k, sd_k, corr) -> tuple[sp.Expr, sp.Expr]:
+    """Mean and variance of q_i k_i for a (possibly correlated) pair, via two independent N(0, 1).
 
     q_i k_i and its square are polynomials in Z1, Z2; by independence E[Z1^a Z2^b] =
     E[Z^a]E[Z^b], each factor a sympy.stats moment (one integral per power, which is
