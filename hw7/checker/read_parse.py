@@ -410,9 +410,9 @@ class Parser:
 
     def call(self, fname: str):
         t = self.peek()
-        if t is not None and t.kind == "(":
+        if t is not None and (t.kind == "(" or (t.kind in ("{", "[") and self._has_comma())):
             self.take()
-            if self.kind() == ")":
+            if self.kind() in (")", "}", "]"):
                 raise ParseError(f"{fname}(...) needs an argument")
             args = [self.expr()]
             while self.kind() == ",":
@@ -421,7 +421,7 @@ class Parser:
                 if len(args) > MAX_ARGS:
                     break
             t2 = self.peek()
-            if t2 is None or t2.kind not in (")", "]"):
+            if t2 is None or t2.kind not in (")", "]", "}"):
                 raise ParseError(f"expected ')' after the arguments of {fname} but found {_show(t2)}")
             self.take()
         elif t is not None and t.kind in ("{", "ID", "NUM", "FRAC", "SQRT", "NORM", "|", "RESOLVED",
@@ -430,6 +430,20 @@ class Parser:
         else:
             raise ParseError(f"'{fname}' is a function: call it with parentheses, e.g. {fname}(...)")
         return ("call", fname, args)
+
+    def _has_comma(self) -> bool:
+        """Whether the bracket opening at the current token holds a top-level comma."""
+        depth = 0
+        for t in self.toks[self.i:]:
+            if t.kind in ("(", "[", "{"):
+                depth += 1
+            elif t.kind in (")", "]", "}"):
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif t.kind == "," and depth == 1:
+                return True
+        return False
 
     def _subscripted(self, piece, sub: Token):
         """``base`` followed by ``_sub``: W_1 -> W1, sigma_i -> sigma_i, mu_i in a sum -> μ_i."""

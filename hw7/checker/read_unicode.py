@@ -24,7 +24,7 @@ __all__ = ["to_latex", "describe_char"]
 
 _ASCII = set(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    " \t+-*/^()[]{},._@=|'\\&$"
+    " \t+-*/^()[]{},._@=|'\\&$!;:"   # ! ; : only for LaTeX spacing (\! \; \:)
 )
 _SPACES = {"\n", "\r", "\u00a0", "\u2009", "\u202f", "\u2005", "\u2006", "\u2002", "\u2003"}
 
