@@ -193,3 +193,128 @@ def test_real_file_with_one_flipped_byte_is_rejected(mnist_path, tmp_path):
     p.write_bytes(gzip.compress(bytes(raw)))
     with pytest.raises(InputError, match="SHA-256"):
         ds.mnist(tmp_path)
+
+
+# ----------------------------------------------------------------------------- folder layouts
+_IDX_CACHE: dict = {}
+
+
+def _mnist_file(split: str, kind: str, state: str) -> bytes:
+    """Bytes of a structurally valid (or corrupt) gzip IDX file for ``split``/``kind``."""
+    key = (split, kind, state)
+    if key not in _IDX_CACHE:
+        n = ds.MNIST_COUNTS[split]
+        rng = np.random.default_rng(len(split) + len(kind))
+        if kind == "images":
+            raw = _idx_bytes(np.zeros((n, 28, 28), np.uint8), ds.IMAGE_MAGIC)
+        else:
+            raw = _idx_bytes(rng.integers(0, 10, n).astype(np.uint8), ds.LABEL_MAGIC)
+        if state == "corrupt":
+            raw = raw[: len(raw) // 2]               # a truncated download
+        _IDX_CACHE[key] = gzip.compress(raw, compresslevel=1)
+    return _IDX_CACHE[key]
+
+
+FILES = [(split, kind) for split in ("t10k", "train") for kind in ("images", "labels")]
+
+
+def _stem(split, kind):
+    return ds.MNIST_FILES[split][0 if kind == "images" else 1]
+
+
+@pytest.mark.parametrize("states", [
+    (a, b, c, d) for a in ("absent", "valid", "corrupt") for b in ("absent", "valid", "corrupt")
+    for c in ("absent", "valid", "corrupt") for d in ("absent", "valid", "corrupt")])
+def test_every_folder_layout_is_used_truthfully_or_refused_naming_the_file(tmp_path, states):
+    """All 81 layouts of the four MNIST files (absent / valid / corrupt): the loader uses
+    the standard split only when both train files are valid, the t10k-only split only when
+    no train file is there at all, and otherwise fails with one line naming the file at
+    fault (a corrupt file, or a lone train file) — never a silent fall-back. The dataset
+    records exactly the files it read."""
+    present = {}
+    for (split, kind), state in zip(FILES, states):
+        if state != "absent":
+            name = _stem(split, kind) + ".gz"
+            (tmp_path / name).write_bytes(_mnist_file(split, kind, state))
+            present[name] = state
+    t10k_names = {_stem("t10k", k) + ".gz" for k in ("images", "labels")}
+    train_names = {_stem("train", k) + ".gz" for k in ("images", "labels")}
+    t10k_ok = all(present.get(n) == "valid" for n in t10k_names)
+    train_present = train_names & set(present)
+    if not t10k_names <= set(present):
+        with pytest.raises(InputError, match="lacks"):
+            ds.mnist(tmp_path, verify_checksum=False)
+        return
+    if not t10k_ok or train_present and (len(train_present) == 1 or any(
+            present[n] == "corrupt" for n in train_present)):
+        with pytest.raises(InputError) as exc:
+            ds.mnist(tmp_path, verify_checksum=False)
+        msg = str(exc.value)
+        at_fault = {n for n, s in present.items() if s == "corrupt"}
+        if len(train_present) == 1:
+            at_fault |= train_present
+        assert "\n" not in msg and any(n in msg for n in at_fault), (msg, at_fault)
+        return
+    d = ds.mnist(tmp_path, verify_checksum=False)
+    assert set(d.source["files"]) == set(present)
+    if train_present:
+        assert d.source["split"] == "standard" and len(d.x_train) == 60_000
+        assert "standard split" in d.description
+    else:
+        assert d.source["split"] == "t10k-only" and len(d.x_train) == ds.T10K_TRAIN
+        assert "no train files are present" in d.description
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("lone", ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"])
+@pytest.mark.parametrize("corrupt", [False, True])
+def test_cli_real_t10k_with_a_lone_train_file_is_an_error(mnist_path, tmp_path, capsys, lone,
+                                                          corrupt):
+    """Issue 11: the real t10k files plus a lone (or corrupt) train file trained with exit 0
+    and metrics.json claimed only the t10k files were there."""
+    from hw7.cli import main
+
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for stem in ds.MNIST_FILES["t10k"]:
+        shutil.copy(mnist_path / f"{stem}.gz", folder / f"{stem}.gz")
+    split, kind = "train", "images" if "images" in lone else "labels"
+    (folder / lone).write_bytes(b"\x1f\x8b garbage" if corrupt else _mnist_file(split, kind,
+                                                                                 "valid"))
+    out = tmp_path / "out"
+    rc = main(["train", "ae", "--data", "mnist", "--mnist-dir", str(folder), "--latent", "2",
+               "--epochs", "1", "--hidden", "16", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and lone in err and "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.mnist
+def test_cli_real_t10k_only_metrics_describe_the_folder(mnist_path, tmp_path, monkeypatch):
+    import json
+
+    from hw7.cli import main
+
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for stem in ds.MNIST_FILES["t10k"]:
+        shutil.copy(mnist_path / f"{stem}.gz", folder / f"{stem}.gz")
+    real = ds.mnist
+
+    def small(*a, **k):          # the folder is read in full; training uses a slice (speed)
+        d = real(*a, **k)
+        d.x_train, d.y_train, d.x_test, d.y_test = (d.x_train[:300], d.y_train[:300],
+                                                    d.x_test[:100], d.y_test[:100])
+        return d
+
+    monkeypatch.setattr(ds, "mnist", small)
+    out = tmp_path / "out"
+    assert main(["train", "ae", "--data", "mnist", "--mnist-dir", str(folder), "--latent", "2",
+                 "--epochs", "1", "--hidden", "16", "--out", str(out), "--quiet"]) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    src = m["data_source"]
+    assert src["split"] == "t10k-only" and src["folder"] == str(folder)
+    assert set(src["files"]) == {f"{s}.gz" for s in ds.MNIST_FILES["t10k"]}
+    assert all("SHA-256 matches" in v for v in src["files"].values())
+    assert (src["n_train"], src["n_test"]) == (8000, 2000)
+    assert "no train files are present" in m["description"]
