@@ -136,3 +136,18 @@ def test_native_stderr_is_silenced_only_inside_the_block():
     assert r.returncode == 0
     assert "native-noise" not in r.stderr
     assert "after" in r.stderr and "python-after" in r.stderr
+
+
+def test_a_closed_stdout_ends_quietly():
+    """`hw7 list | head -3`: the reader goes away; like a Unix tool the command ends with
+    the SIGPIPE status (141) and prints nothing on stderr (it printed
+    'hw7: error: [Errno 32] Broken pipe' with exit 2)."""
+    proc = subprocess.Popen([sys.executable, "-m", "hw7", "list"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ, HW7_QUIET="1"))
+    proc.stdout.close()                      # the reader is gone before the first write
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=600) == 141 and err == "", err
+    r = subprocess.run(f"{sys.executable} -m hw7 list | head -1", shell=True,
+                       cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.stderr == "" and len(r.stdout.splitlines()) == 1
