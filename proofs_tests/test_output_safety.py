@@ -403,3 +403,17 @@ def test_train_recognises_its_output_from_before_manifests(tmp_path):
                      "figures/metrics.png": b"old"})
     assert main([*TRAIN, "--out", str(out)]) == 0
     assert (out / "figures" / "metrics.png").read_bytes() != b"old"
+
+
+def test_lae_out_onto_a_folder_of_user_files_is_one_line_and_touches_nothing(tmp_path, capsys):
+    import numpy as np
+
+    data = tmp_path / "X.npy"
+    np.save(data, np.random.default_rng(0).normal(size=(4, 6)))
+    out = tmp_path / "thesis"
+    make_files(out, USER)
+    before = tree(out)
+    assert main(["lae", "--data", str(data), "--k", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("hw7: error:") and "Traceback" not in err
+    assert tree(out) == before and sorted(os.listdir(tmp_path)) == ["X.npy", "thesis"]
