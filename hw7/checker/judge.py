@@ -290,6 +290,9 @@ def judge(entry, text) -> Verdict:
         v = Verdict(qid, "unjudged", str(exc))
     except (RecursionError, MemoryError, OverflowError):
         v = Verdict(qid, "unjudged", "the answer is too large to judge")
+    except Exception as exc:  # noqa: BLE001 - a judge's own failure is never a verdict of 0 or 1
+        v = Verdict(qid, "unjudged", f"the answer could not be judged ({type(exc).__name__} "
+                    "in the checker)", UNDECIDED)
     v.seconds = time.perf_counter() - t0
     return v
 

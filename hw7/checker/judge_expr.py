@@ -346,10 +346,13 @@ def _univariate_points(s, conds, diff):
         for p in polys[1:]:
             prod = prod * p
         try:
-            raw = prod.sqf_part().intervals()
+            sqf = prod.sqf_part()
+            raw = sqf.intervals()
+            ivs = _separated(sqf, sorted((sympy.Rational(a), sympy.Rational(b)) for (a, b), _ in raw))
         except (sympy.PolynomialError, ValueError, NotImplementedError):
             return None
-        ivs = sorted((sympy.Rational(a), sympy.Rational(b)) for (a, b), _ in raw)
+        if ivs is None:
+            return None
     if L > 1:  # s = t**L is monotone for t ≥ 0; t < 0 is outside the domain
         ivs = [(max(a, 0) ** L, b**L) for a, b in ivs if b >= 0]
     pts = []
@@ -371,6 +374,25 @@ def _univariate_points(s, conds, diff):
     return out
 
 
+def _separated(poly, ivs):
+    """Isolating intervals refined until consecutive ones leave a gap: a point strictly
+    between b_i and a_(i+1) then lies in the open cell between the two roots."""
+    import sympy
+
+    ivs = list(ivs)
+    for _ in range(200):
+        touching = [i for i in range(len(ivs) - 1) if ivs[i][1] >= ivs[i + 1][0]]
+        if not touching:
+            return ivs
+        for i in touching:
+            for j in (i, i + 1):
+                a, b = ivs[j]
+                if a != b:
+                    ra, rb = poly.refine_root(a, b, eps=(b - a) / 4)
+                    ivs[j] = (sympy.Rational(ra), sympy.Rational(rb))
+    return None
+
+
 def _cell_points(left, right):
     """Test points strictly inside (left, right) (None = ±∞): integers first."""
     import sympy
@@ -387,6 +409,23 @@ def _cell_points(left, right):
     if cand < right:
         return [sympy.Integer(cand)]
     return [(left + right) / 2]
+
+
+def _thin(conds) -> bool:
+    """Whether two conditions g ≥ 0 and −c·g ≥ 0 (c > 0) with g not identically 0 confine the
+    region to the zero set of g, which has no interior (e.g. max(a, b) = a and min(a, b) = a)."""
+    import sympy
+
+    for i, (g1, _) in enumerate(conds):
+        for g2, _ in conds[i + 1:]:
+            if g2 == 0:
+                continue
+            r = sympy.cancel(sympy.together(g1 / g2))
+            if r.is_number and r.is_real and r < 0:
+                zero, _ = identity_test(g1)
+                if zero is False:
+                    return True
+    return False
 
 
 def _lp_interior(conds, syms):
@@ -517,7 +556,8 @@ def judge_expr(qid, ans, ref, *, domain=(), reveal: bool = True, read_as: str | 
             methods.append(how)
         else:
             pending.append((conds, a - r, zero, how))
-    for conds, diff, zero, how in pending:
+    open_questions = []
+    for conds, diff, zero, how in pending:  # a counterexample in any piece settles it
         free = sorted(set(diff.free_symbols).union(*[g.free_symbols for g, _ in conds]),
                       key=lambda s: s.name)
         found, empty = _search_piece(free, syms, conds, diff, zero, differs_at, seed)
@@ -526,8 +566,10 @@ def judge_expr(qid, ans, ref, *, domain=(), reveal: bool = True, read_as: str | 
             return refuted(point, a, b, "numeric counterexample" if len(pieces) == 1
                            else "counterexample in one piece")
         if not empty:
-            return undecided(how if zero is None else
-                             "a piece differs but no point of its region was found")
+            open_questions.append(how if zero is None else
+                                  "a piece differs but no point of its region was found")
+    if open_questions:
+        return undecided(open_questions[0])
     if not methods:
         methods = ["symbolic"]
     kinds = sorted(set(methods), key=methods.index)
@@ -565,6 +607,8 @@ def _search_piece(free, syms, conds, diff, zero, differs_at, seed):
             unverified.append(p)
         return (p, *hit) if hit else None
 
+    if _thin(conds):
+        return None, True
     if len(free) == 1:
         pts = _univariate_points(free[0], conds, diff)
         if pts is not None:
@@ -618,6 +662,8 @@ def _factor_hint(ans, ref, syms) -> str | None:
             if r.free_symbols and monomial and sympy.count_ops(r) <= 4:
                 return f"off by a factor of {sympy.sstr(r)}"
         for s in sorted(syms, key=lambda s: s.name):
+            if domain_of(s)[0] == 1:
+                continue  # a dimension is never 0
             zero = {s: sympy.Integer(0)}
             a0, r0 = ans.xreplace(zero), ref.xreplace(zero)
             if a0.has(s) or r0.has(s) or (a0 == 0 and r0 == 0):

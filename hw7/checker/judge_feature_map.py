@@ -87,7 +87,8 @@ def judge_feature_map(qid, entries, kernel, *, min_dim: int = 2, dot_name: str =
                        f"({len(entries)} entries)", "symbolic", parsed=shown, read_as=shown)
     # a counterexample: small integer vectors first, then seeded random ones
     rng = random.Random(0)
-    small = itertools.product(range(-2, 3), repeat=2 * dim) if dim <= 2 else ()
+    small = sorted(itertools.product(range(-2, 3), repeat=2 * dim),
+                   key=lambda v: (sum(map(abs, v)), [abs(x) for x in v], [-x for x in v])) if dim <= 2 else ()
     cands = itertools.chain(
         small, ([rng.randint(-3, 3) for _ in range(2 * dim)] for _ in range(400)))
     for vals in cands:
