@@ -1,9 +1,15 @@
-"""``hw7 check QID ANSWER``: is a student's answer equivalent to the derived one? (issue 7)
+"""``hw7 check QID ANSWER``: is a student's answer equivalent to the derived one? (issues 7, 12)
 
 Exit codes: 0 correct, 1 refuted (with a counterexample where one exists),
 2 the answer could not be judged (unparsable, unknown symbol, disallowed
 construct, too large, timed out) — always one line, never a traceback.
 ANSWER ``-`` reads the answer from standard input (for autograders).
+
+``hw7 check --batch FILE`` judges a CSV (header row) or JSON Lines file of
+``student, qid, answer`` rows in one process and writes one result per answer
+(``--format json``: JSON Lines, the default; ``text``; ``gradescope --out DIR``:
+Gradescope ``results.json`` files). Its exit code is 0 when every answer got a
+result (the verdicts are in the output), 2 for a fault of the batch itself.
 """
 
 from __future__ import annotations
@@ -18,13 +24,34 @@ MAX_STDIN = 4096
 
 def register(sub) -> None:
     p = sub.add_parser("check", help="judge an answer against the derived one (exit 0/1/2)")
-    p.add_argument("qid", help="question id, e.g. q3c (see 'hw7 list')")
+    p.add_argument("qid", nargs="?", default=None, help="question id, e.g. q3c (see 'hw7 list')")
     p.add_argument("answer", nargs="?", default=None,
                    help="the answer, e.g. 'sqrt(d)'; '-' reads it from standard input "
                         "(an answer that starts with '-' goes after '--': hw7 check q3c -- -sqrt(d))")
     p.add_argument("--show", action="store_true",
                    help="print the symbols the question uses and an example of the syntax")
-    p.add_argument("--json", action="store_true", help="print a machine-readable verdict")
+    p.add_argument("--json", action="store_true", help="print a machine-readable verdict "
+                   "(same as --format json)")
+    p.add_argument("--format", choices=("text", "json", "gradescope"), default=None,
+                   help="text (one line; default for one answer), json (one JSON object per "
+                        "answer; default with --batch) or gradescope (results.json into --out DIR)")
+    p.add_argument("--batch", metavar="FILE", default=None,
+                   help="judge every row of FILE: CSV with a header row, or JSON Lines, with the "
+                        "fields student, qid, answer ('-': standard input)")
+    p.add_argument("--out", metavar="PATH", default=None,
+                   help="write the results here (a file; a folder for --format gradescope) "
+                        "instead of standard output; never over files hw7 check did not write")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="worker processes for --batch (default: one per CPU, at most 8)")
+    p.add_argument("--points", type=float, default=1.0,
+                   help="points of a correct answer in Gradescope output (default 1)")
+    p.add_argument("--visibility", default="visible",
+                   choices=("visible", "hidden", "after_due_date", "after_published"),
+                   help="Gradescope test visibility (default visible)")
+    p.add_argument("--force", action="store_true",
+                   help="--format gradescope: add results.json beside files hw7 check did not "
+                        "write (they are never replaced), e.g. in Gradescope's /autograder/results")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary (--batch)")
     p.add_argument("--timeout", type=float, default=None,
                    help="hard time limit per check in seconds (default 5)")
     p.add_argument("--key", default=None, metavar="ANSWERS_JSON",
@@ -34,29 +61,25 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _entry(qid: str, key: str | None, variant=None) -> dict:
-    from hw7.checker import judge as ac
+def _resolver(args):
+    from hw7.checker.batch import Resolver
 
-    if key is None:
-        return ac.reference_entry(qid, variant=variant)
-    entries = ac.entries_from_key(key)
-    q = qid.strip()
-    for k in (q, q.lower()):
-        if k in entries:
-            return entries[k]
-    checkable = ", ".join(k for k, e in entries.items() if ac.checkable(e))
-    raise UsageError(f"unknown question id {qid!r} in {key}; checkable ids: {checkable}")
+    variant = None
+    if getattr(args, "variant", None) is not None:
+        from hw7.variants import load
+
+        if args.key is not None:
+            raise UsageError("give --key or --variant, not both (a key file names its own variant)")
+        variant = load(args.variant)
+    return Resolver(args.key, variant)
 
 
-def _sub_answers(qid: str, key: str | None) -> list[str]:
-    """Checkable sub-answers of ``qid`` (q5c -> q5c.time, q5c.space)."""
-    from hw7.checker import judge as ac
-
-    prefix = qid.strip().lower() + "."
-    if key is not None:
-        return [q for q, e in ac.entries_from_key(key).items()
-                if q.lower().startswith(prefix) and ac.checkable(e)]
-    return [q for q in ac.checkable_ids() if q.lower().startswith(prefix)]
+def _fmt(args) -> str:
+    if args.json:
+        if args.format not in (None, "json"):
+            raise UsageError("--json and --format " + args.format + " contradict each other")
+        return "json"
+    return args.format or ("json" if args.batch else "text")
 
 
 def run(args) -> int:
@@ -66,9 +89,11 @@ def run(args) -> int:
         except (AttributeError, ValueError):
             pass
     try:
+        if args.batch is not None:
+            return _run_batch(args)
         return _run(args)
     except (UsageError, InputError) as exc:
-        if not args.json:
+        if args.batch is not None or not (args.json or args.format == "json") or args.out:
             raise
         # autograders get JSON on stdout whatever went wrong
         print(json.dumps({"qid": args.qid, "status": "unjudged", "message": str(exc),
@@ -76,28 +101,54 @@ def run(args) -> int:
         return 2
 
 
+def _timeout(args) -> float:
+    from hw7.checker.judge import DEFAULT_TIMEOUT
+
+    timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout
+    if not 0 < timeout <= 600:
+        raise UsageError(f"--timeout must be between 0 and 600 seconds, got {args.timeout}")
+    return timeout
+
+
+def _check_output_args(args, fmt: str) -> None:
+    if fmt == "gradescope":
+        if not args.out:
+            raise UsageError("--format gradescope needs --out DIR (the folder for results.json)")
+        if not args.points > 0 or args.points != args.points or args.points > 1e6:
+            raise UsageError(f"--points must be a positive number, got {args.points}")
+    elif args.out:
+        from hw7.checker import formats
+
+        formats.check_lines_target(args.out, fmt)
+
+
+def _import_quietly() -> None:
+    """Import SymPy and the readers with the garbage collector paused (start-up, issue 12).
+
+    The import allocates a few hundred thousand long-lived objects and the collector
+    would otherwise scan them again and again: about a tenth of SymPy's import time.
+    """
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        import sympy  # noqa: F401
+
+        import hw7.checker.read_plain  # noqa: F401
+    finally:
+        if was:
+            gc.enable()
+
+
 def _run(args) -> int:
     from hw7.checker import judge as ac
 
-    timeout = ac.DEFAULT_TIMEOUT if args.timeout is None else args.timeout
-    if not 0 < timeout <= 600:
-        raise UsageError(f"--timeout must be between 0 and 600 seconds, got {args.timeout}")
-    variant = None
-    if getattr(args, "variant", None) is not None:
-        from hw7.variants import load
-
-        if args.key is not None:
-            raise UsageError("give --key or --variant, not both (a key file names its own variant)")
-        variant = load(args.variant)
-    entry = _entry(args.qid, args.key, variant)
-    qid = entry.get("qid") or args.qid
-    why = ac.uncheckable_reason(entry)
-    if why is not None:
-        subs = _sub_answers(qid, args.key)
-        if subs:
-            raise UsageError(f"{qid} has no checkable answer itself; check one of its parts: "
-                             + ", ".join(subs))
-        raise UsageError(f"{qid} has no checkable answer ({why}); 'hw7 list' marks the checkable ids")
+    fmt = _fmt(args)
+    if args.qid is None:
+        raise UsageError("give a question id and an ANSWER (or --batch FILE); 'hw7 list' shows the ids")
+    timeout = _timeout(args)
+    entry = _resolver(args)(args.qid)
     if args.show:
         for line in ac.describe(entry):
             print(line)
@@ -105,15 +156,78 @@ def _run(args) -> int:
             return 0
     if args.answer is None:
         raise UsageError("give an ANSWER to check (or --show to see the expected syntax)")
+    _check_output_args(args, fmt)
     text = args.answer
     if text == "-":
         raw = sys.stdin.buffer.read(MAX_STDIN + 1)
         if len(raw) > MAX_STDIN:
             raise UsageError(f"the answer on standard input is longer than {MAX_STDIN} bytes")
         text = raw.decode("utf-8", errors="replace").strip()
+    _import_quietly()
     verdict = ac.judge_limited(entry, text, timeout=timeout)
-    if args.json:
-        print(json.dumps(verdict.to_json(), ensure_ascii=False, default=str))
+    if fmt == "gradescope":
+        from hw7.checker import formats
+        from hw7.checker.batch import Result, Row
+
+        title = " ".join(x for x in (entry.get("question"), entry.get("title")) if x) or None
+        formats.write_gradescope(args.out, [Result(Row(0, "", args.qid, text), verdict, title)],
+                                 points=args.points, visibility=args.visibility, force=args.force)
     else:
-        print(verdict.line())
+        line = (json.dumps(verdict.to_json(), ensure_ascii=False, default=str) if fmt == "json"
+                else verdict.line())
+        if args.out:
+            from hw7.checker import formats
+
+            formats.write_lines(args.out, [line], fmt)
+        else:
+            print(line)
     return verdict.exit_code
+
+
+def _run_batch(args) -> int:
+    import time
+
+    from hw7.checker import batch, formats
+
+    fmt = _fmt(args)
+    if args.qid is not None or args.answer is not None or args.show:
+        raise UsageError("--batch FILE takes no question id, ANSWER or --show")
+    if args.jobs is not None and not 1 <= args.jobs <= 64:
+        raise UsageError(f"--jobs must be between 1 and 64, got {args.jobs}")
+    timeout = _timeout(args)
+    _check_output_args(args, fmt)  # before judging: a refused --out must not cost the whole run
+    t0 = time.perf_counter()
+    resolve = _resolver(args)
+    rows = batch.read_batch(args.batch)
+    if fmt == "gradescope":
+        # the folder is checked (and refused) before judging; published only on success
+        with formats.gradescope_output(args.out, force=args.force) as out:
+            results = batch.judge_rows(rows, resolve, timeout=timeout,
+                                       jobs=args.jobs, quiet=args.quiet)
+            files = formats.gradescope_files(results, points=args.points,
+                                             visibility=args.visibility)
+            formats.stage_files(out.stage, files)
+        where = f"{len(files)} results.json in {args.out}"
+    else:
+        results = batch.judge_rows(rows, resolve, timeout=timeout, jobs=args.jobs,
+                                   quiet=args.quiet)
+        lines = [json.dumps(formats.json_record(r.verdict, r.row), ensure_ascii=False, default=str)
+                 if fmt == "json" else formats.text_line(r.verdict, r.row.student)
+                 for r in results]
+        if args.out:
+            formats.write_lines(args.out, lines, fmt)
+            where = args.out
+        else:
+            sys.stdout.write("".join(line + "\n" for line in lines))
+            sys.stdout.flush()
+            where = "standard output"
+    if not args.quiet:
+        n = {}
+        for r in results:
+            n[r.verdict.status] = n.get(r.verdict.status, 0) + 1
+        distinct = len({(r.verdict.qid, " ".join(r.row.answer.split())) for r in results})
+        dt = time.perf_counter() - t0
+        sys.stderr.write(f"hw7 check: {len(results)} answers ({distinct} distinct) in {dt:.1f} s: "
+                         f"{n.get('correct', 0)} correct, {n.get('refuted', 0)} refuted, "
+                         f"{n.get('unjudged', 0)} not judged; results in {where}\n")
+    return 0

@@ -1,0 +1,363 @@
+"""``hw7 check --batch`` / ``--format gradescope`` / ``hw7.check`` (issue 12, autograders and notebooks).
+
+Bad batches are one line (exit 2) before anything is judged or written; per-answer
+faults are format errors that cost no points; student names are hostile; outputs
+are atomic and never replace what hw7 check did not write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hw7.checker import batch, formats
+from hw7.checker.batch import Row, check_student, read_batch
+from hw7.checker.judge import Verdict
+from hw7.errors import InputError, UsageError
+
+ROOT = Path(__file__).resolve().parents[1]
+GRADESCOPE_TEST_KEYS = {"score", "max_score", "status", "name", "name_format", "number", "output",
+                        "output_format", "tags", "visibility", "extra_data"}
+GRADESCOPE_TOP_KEYS = {"score", "execution_time", "output", "output_format", "test_output_format",
+                       "test_name_format", "visibility", "stdout_visibility", "extra_data", "tests",
+                       "leaderboard"}
+
+
+def run_cli(*args, cwd=None, stdin=None):
+    env = dict(os.environ, HW7_QUIET="1")
+    return subprocess.run([sys.executable, "-m", "hw7", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env=env, timeout=600, input=stdin)
+
+
+def one_error_line(r):
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hw7: error: "), r.stderr
+    assert "Traceback" not in r.stderr
+    return lines[0]
+
+
+# ------------------------------------------------------------------ reading a batch
+
+def test_csv_and_jsonl_rows(tmp_path):
+    c = tmp_path / "b.csv"
+    c.write_text('\ufeffStudent , QID,answer,extra\nalice,q3c,"max(d, 1)",x\n\nbob,q3c,d,\n',
+                 encoding="utf-8")
+    rows = read_batch(str(c))
+    assert rows == [Row(2, "alice", "q3c", "max(d, 1)"), Row(4, "bob", "q3c", "d")]
+    j = tmp_path / "b.jsonl"
+    j.write_text('{"student": "alice", "qid": "q3c", "answer": "√d", "x": 1}\n\n'
+                 '{"student": "bob", "qid": "q3b", "answer": "d"}\n', encoding="utf-8")
+    assert read_batch(str(j)) == [Row(1, "alice", "q3c", "√d"), Row(3, "bob", "q3b", "d")]
+    # no suffix: the first character decides
+    n = tmp_path / "noext"
+    n.write_text(j.read_text(encoding="utf-8"), encoding="utf-8")
+    assert len(read_batch(str(n))) == 2
+
+
+BAD_BATCHES = [
+    ("b.csv", "student,qid\nalice,q3c\n", "line 1: the header row must name the columns"),
+    ("b.csv", "student,qid,answer,qid\na,q3c,d,x\n", "line 1: the header names qid twice"),
+    ("b.csv", "student,qid,answer\nalice,q3c,d,1\n", "line 2: 4 fields, but the header has 3"),
+    ("b.csv", 'student,qid,answer\nalice,q3c,"d\n', "not valid CSV"),
+    ("b.csv", "", "is empty"),
+    ("b.csv", "student,qid,answer\n", "holds no answers"),
+    ("b.csv", "student,qid,answer\nalice,q3c,d\nbob,q3c,x\nalice,Q3C ,e\n",
+     "line 4: a second answer of student 'alice' to 'Q3C' (the first is on line 2)"),
+    ("b.csv", "student,qid,answer\nalice,q3c,d\nALICE,q3c,x\n",  # one folder on macOS
+     "line 3: a second answer of student 'ALICE' to 'q3c'"),
+    ("b.csv", "student,qid,answer\n../evil,q3c,d\n", "line 2: student name '../evil' is not allowed"),
+    ("b.csv", "student,qid,answer\n.hidden,q3c,d\n", "line 2: student name '.hidden' is not allowed"),
+    ("b.jsonl", '{"student": "a", "qid": "q3c", "answer": "d"}\n{"student": "b",\n',
+     "line 2: not valid JSON"),
+    ("b.jsonl", '["a", "q3c", "d"]\n', "line 1: want a JSON object"),
+    ("b.jsonl", '{"student": "a", "answer": "d"}\n', "line 1: missing key qid"),
+    ("b.jsonl", '{"student": "a", "qid": "q3c", "answer": 3}\n', "line 1: answer must be a JSON string"),
+    ("b.jsonl", "[" * 100_000 + "]" * 100_000 + "\n", "line 1:"),
+]
+
+
+@pytest.mark.parametrize("name, text, needle", BAD_BATCHES)
+def test_bad_batches_are_one_line(tmp_path, name, text, needle):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError) as ei:
+        read_batch(str(p))
+    msg = str(ei.value)
+    assert needle in msg and "\n" not in msg
+
+
+def test_bad_files(tmp_path, monkeypatch):
+    with pytest.raises(UsageError, match="does not exist"):
+        read_batch(str(tmp_path / "missing.csv"))
+    with pytest.raises(UsageError, match="is a folder"):
+        read_batch(str(tmp_path))
+    p = tmp_path / "latin1.csv"
+    p.write_bytes("student,qid,answer\nJos\xe9,q3c,d\n".encode("latin-1"))
+    with pytest.raises(UsageError, match="line 2: not UTF-8"):
+        read_batch(str(p))
+    big = tmp_path / "big.csv"
+    big.write_text("student,qid,answer\n" + "a,q3c,d\n", encoding="utf-8")
+    monkeypatch.setattr(batch, "MAX_BATCH_BYTES", 20)
+    with pytest.raises(UsageError, match="larger than"):
+        read_batch(str(big))
+    monkeypatch.setattr(batch, "MAX_BATCH_BYTES", 2**20)
+    many = tmp_path / "many.csv"
+    many.write_text("student,qid,answer\n" + "".join(f"s{i},q3c,d\n" for i in range(6)),
+                    encoding="utf-8")
+    monkeypatch.setattr(batch, "MAX_ROWS", 5)
+    with pytest.raises(UsageError, match="more than 5 answers"):
+        read_batch(str(many))
+
+
+# ------------------------------------------------------------------ student names are hostile
+
+@pytest.mark.parametrize("name", ["alice", "alice@berkeley.edu", "3031234567", "Zoë Ng",
+                                  "o'brien".replace("'", "-"), "a.b_c+d", "李雷"])
+def test_student_names_allowed(name):
+    assert check_student(name) == name
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "../x", "a/b", "a\\b", "/abs", ".hidden", "x.",
+                                  " lead", "trail ", "a\x00b", "a\nb", "a\tb", "a\u202eb",
+                                  "a\u200bb", "a:b", "CON", "nul.txt", "x" * 101, "C:\\x", "~root",
+                                  "a*b", "$HOME"])
+def test_student_names_refused(name):
+    with pytest.raises(UsageError, match="student"):
+        check_student(name)
+
+
+@given(st.text(max_size=30))
+def test_accepted_student_names_stay_in_their_folder(name):
+    """Property: any name check_student accepts is one plain, visible path component."""
+    try:
+        check_student(name)
+    except UsageError:
+        return
+    base = Path("/base")
+    p = base / name
+    assert p.parent == base and p.name == name
+    assert not name.startswith(".") and os.sep not in name and "\\" not in name
+    assert all(ch.isprintable() for ch in name)
+
+
+# ------------------------------------------------------------------ judging many answers
+
+def _fake_judge(calls):
+    def judge_limited(entry, text, *, timeout=5.0, memory_mb=1024):
+        calls.append(text)
+        ok = text.replace(" ", "") == "sqrt(d)"
+        return Verdict(entry["qid"], "correct" if ok else "refuted", f"{text} judged", "fake",
+                       parsed=text)
+    return judge_limited
+
+
+def _resolver(qid):
+    if qid.lower() != "q3c":
+        raise UsageError(f"unknown question id {qid!r}")
+    return {"qid": "q3c", "check_kind": "expr", "expr": "sqrt(d)", "symbols": {"d": "d"},
+            "data": {}, "title": "The scale s", "question": "Q3(c)"}
+
+
+def test_judge_rows_dedupes_and_reports_format_errors(monkeypatch):
+    from hw7.checker import judge
+
+    calls = []
+    monkeypatch.setattr(judge, "judge_limited", _fake_judge(calls))
+    rows = [Row(2, "a", "q3c", "sqrt(d)"), Row(3, "b", "q3c", " sqrt(d) "), Row(4, "c", "Q3C", "d"),
+            Row(5, "d", "q9", "d"), Row(6, "e", "q3c", "d" * (batch.MAX_ANSWER + 1)),
+            Row(7, "f", "q3c", "sqrt( d)")]
+    res = batch.judge_rows(rows, _resolver, jobs=1, quiet=True)
+    assert [r.row for r in res] == rows
+    assert [r.verdict.status for r in res] == ["correct", "correct", "refuted", "unjudged",
+                                               "unjudged", "correct"]
+    assert sorted(calls) == sorted(["sqrt(d)", "d", "sqrt( d)"])  # " sqrt(d) " = "sqrt(d)"
+    assert "unknown question id 'q9'" in res[3].verdict.message
+    assert "longer than" in res[4].verdict.message
+    assert res[0].title == "Q3(c) The scale s" and res[3].title is None
+
+
+def test_judge_rows_in_a_pool_keeps_the_order(monkeypatch):
+    """Two forked workers (each judgement through judge_limited): results in row order."""
+    from hw7.checker import judge
+
+    monkeypatch.setattr(judge, "judge_limited", _fake_judge([]))
+    rows = [Row(i + 2, f"s{i}", "q3c", "sqrt(d)" if i % 3 == 0 else f"d + {i}") for i in range(40)]
+    res = batch.judge_rows(rows, _resolver, jobs=2, quiet=True)
+    assert [r.verdict.message for r in res] == [f"{r.answer} judged" for r in rows]
+    assert [r.verdict.status == "correct" for r in res] == [i % 3 == 0 for i in range(40)]
+
+
+# ------------------------------------------------------------------ Gradescope results.json
+
+def _results():
+    rows = [Row(2, "alice", "q3c", "sqrt(d)"), Row(3, "alice", "q3b", "2*d"),
+            Row(4, "alice", "q9", "d")]
+    vs = [Verdict("q3c", "correct", "sqrt(d) is equivalent", "symbolic", parsed="sqrt(d)"),
+          Verdict("q3b", "refuted", "2*d is not equivalent", "numeric counterexample",
+                  counterexample={"values": {"d": "1"}, "yours": "2", "expected": "1",
+                                  "text": "at d = 1: yours = 2, expected 1"}, parsed="2*d"),
+          Verdict("q9", "unjudged", "unknown question id 'q9'", "format")]
+    return [batch.Result(r, v, t) for r, v, t in zip(rows, vs, ["Q3(c) The scale s", None, None])]
+
+
+def test_gradescope_scores_and_format_errors():
+    res = formats.gradescope_results(_results(), points=2.5, visibility="after_due_date")
+    assert set(res) <= GRADESCOPE_TOP_KEYS
+    tests = res["tests"]
+    assert all(set(t) <= GRADESCOPE_TEST_KEYS for t in tests)
+    assert [(t["score"], t["max_score"], t["status"]) for t in tests] == [
+        (2.5, 2.5, "passed"), (0.0, 2.5, "failed"), (0.0, 0.0, "failed")]
+    assert res["score"] == 2.5 == sum(t["score"] for t in tests)
+    assert all(t["visibility"] == "after_due_date" for t in tests)
+    assert tests[0]["name"] == "q3c — Q3(c) The scale s"
+    assert "Counterexample: at d = 1" in tests[1]["output"]
+    # a format error costs nothing, and says so
+    assert "format error" in tests[2]["tags"] and "Not scored (0 of 0 points)" in tests[2]["output"]
+    assert "format error" not in tests[1]["tags"] and "Not scored" not in tests[1]["output"]
+    json.dumps(res)
+
+
+def test_gradescope_layout():
+    one = formats.gradescope_files(_results())
+    assert list(one) == ["results.json"]
+    several = _results() + [batch.Result(Row(9, "bob", "q3c", "d"),
+                                         Verdict("q3c", "refuted", "no", "x"))]
+    files = formats.gradescope_files(several)
+    assert sorted(files) == ["alice/results.json", "bob/results.json"]
+    assert json.loads(files["bob/results.json"])["score"] == 0.0
+    clash = several + [batch.Result(Row(10, "BOB", "q3b", "d"), Verdict("q3b", "refuted", "no"))]
+    with pytest.raises(UsageError, match="would share one folder"):
+        formats.gradescope_files(clash)
+    with pytest.raises(UsageError, match="visibility"):
+        formats.gradescope_files(several, visibility="public")
+
+
+# ------------------------------------------------------------------ the command, end to end
+
+BATCH = ("student,qid,answer\n"
+         "alice,q3c,sqrt(d)\n"
+         "alice,q3b,\"d + 1, or so\"\n"
+         "bob,q3c,d/2\n"
+         "bob,q9z,d\n"
+         "carol,q3c,\"__import__('os').system('touch /tmp/hw7-batch-pwned')\"\n")
+
+
+def test_cli_batch_jsonl_and_text(tmp_path):
+    b = tmp_path / "b.csv"
+    b.write_text(BATCH, encoding="utf-8")
+    r = run_cli("check", "--batch", str(b), "--jobs", "2")
+    assert r.returncode == 0, r.stderr
+    recs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [(x["line"], x["student"], x["qid"]) for x in recs] == [
+        (2, "alice", "q3c"), (3, "alice", "q3b"), (4, "bob", "q3c"), (5, "bob", "q9z"),
+        (6, "carol", "q3c")]
+    assert [x["exit_code"] for x in recs] == [0, 2, 1, 2, 2]
+    assert recs[2]["counterexample"] and recs[3]["message"].startswith("unknown question id")
+    assert not Path("/tmp/hw7-batch-pwned").exists()
+    out = tmp_path / "r.txt"
+    r = run_cli("check", "--batch", str(b), "--format", "text", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("alice: q3c: correct") and lines[2].startswith("bob: q3c: refuted")
+    # the same output again is ours; a foreign file is not replaced
+    assert run_cli("check", "--batch", str(b), "--format", "text", "--out", str(out)).returncode == 0
+    r = run_cli("check", "--batch", str(b), "--out", str(out))  # text output is not JSON output
+    assert "not an earlier 'hw7 check --format json' output" in one_error_line(r)
+    assert out.read_text(encoding="utf-8").splitlines() == lines
+
+
+def test_cli_gradescope_out_dir(tmp_path):
+    b = tmp_path / "b.csv"
+    b.write_text(BATCH, encoding="utf-8")
+    out = tmp_path / "gs"
+    r = run_cli("check", "--batch", str(b), "--format", "gradescope", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("results.json")) == [
+        "alice/results.json", "bob/results.json", "carol/results.json"]
+    bob = json.loads((out / "bob" / "results.json").read_text(encoding="utf-8"))
+    assert [(t["score"], t["max_score"]) for t in bob["tests"]] == [(0.0, 1.0), (0.0, 0.0)]
+    alice = json.loads((out / "alice" / "results.json").read_text(encoding="utf-8"))
+    assert alice["score"] == 1.0
+    # a re-run replaces its own output; the student who left is removed
+    b.write_text("student,qid,answer\nalice,q3c,d\nbob,q3c,sqrt(d)\n", encoding="utf-8")
+    r = run_cli("check", "--batch", str(b), "--format", "gradescope", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert not (out / "carol").exists()
+    assert json.loads((out / "bob" / "results.json").read_text(encoding="utf-8"))["score"] == 1.0
+    # a folder that is not ours is refused, and nothing in it changes
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("mine", encoding="utf-8")
+    before = sorted(p.name for p in foreign.rglob("*"))
+    r = run_cli("check", "--batch", str(b), "--format", "gradescope", "--out", str(foreign))
+    assert "not empty" in one_error_line(r)
+    assert sorted(p.name for p in foreign.rglob("*")) == before
+
+
+def test_cli_single_student_and_bad_batch(tmp_path):
+    out = tmp_path / "results"
+    r = run_cli("check", "q3c", "sqrt(d)", "--format", "gradescope", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert res["score"] == 1.0 and res["tests"][0]["status"] == "passed"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"student": "a", "qid": "q3c", "answer": "d"}\nnot json\n', encoding="utf-8")
+    gs = tmp_path / "never"
+    r = run_cli("check", "--batch", str(bad), "--format", "gradescope", "--out", str(gs))
+    assert "line 2: not valid JSON" in one_error_line(r)
+    assert not gs.exists()  # nothing half-written
+    r = run_cli("check", "--batch", str(tmp_path / "missing.csv"))
+    assert "does not exist" in one_error_line(r)
+    r = run_cli("check", "q3c", "d", "--batch", str(bad))
+    assert "takes no question id" in one_error_line(r)
+    r = run_cli("check", "--batch", "-", "--format", "gradescope")
+    assert "needs --out DIR" in one_error_line(r)
+
+
+# ------------------------------------------------------------------ Python and notebooks
+
+def test_hw7_check_returns_a_displayable_verdict():
+    import hw7
+
+    v = hw7.check("q3c", "d/2")
+    assert isinstance(v, Verdict) and v.status == "refuted" and v.exit_code == 1
+    assert str(v) == v.line()
+    md, tex, page = v._repr_markdown_(), v._repr_latex_(), v._repr_html_()
+    assert r"$\frac{d}{2}$" in md and "counterexample" in md
+    assert r"\frac{d}{2}" in tex and tex.startswith("$$")
+    assert "<math" in page and "<mfrac>" in page
+    with pytest.raises(InputError, match="unknown question id"):
+        hw7.check("q99", "d")
+
+
+def test_notebook_display_escapes_hostile_text():
+    v = formats.shown(Verdict("q3c", "unjudged", "<script>alert(1)</script> $\\input{x}$ {oops}",
+                              parsed="<b>x</b>"), None)
+    page, md, tex = v._repr_html_(), v._repr_markdown_(), v._repr_latex_()
+    assert "<script>" not in page and "<b>x" not in page and "&lt;script&gt;" in page
+    assert "<script>" not in md
+    for bad in ("\\input", "$\\", "{oops}", "<script>"):
+        assert bad not in tex.replace("$$", "")
+
+
+def test_import_hw7_and_check_stay_cheap(tmp_path):
+    """``import hw7`` loads no SymPy, NumPy, torch or Hypothesis; ``hw7 check`` no torch and
+    no derivations once the reference is cached."""
+    code = ("import sys, hw7; print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'sympy', 'numpy', 'torch', 'hypothesis', 'derivations'}))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert r.stdout.strip() == "[]", r.stderr
+    code = ("import sys\nfrom hw7.cli import main\nmain(['check', 'q3c', 'sqrt(d)'])\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'torch', 'derivations', 'numerics', 'matplotlib'}))")
+    for _ in range(2):  # the first run may fill the reference cache
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout + r.stderr
