@@ -21,6 +21,8 @@ PUBLIC_MODULES = [
     "derivations.linear_autoencoder",
     "derivations.kernel_attention",
     "derivations.attention_cost",
+    "numerics.kernel_attention",
+    "numerics.attention_cost",
 ]
 
 

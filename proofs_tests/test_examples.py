@@ -18,7 +18,8 @@ EXAMPLES = sorted(p.name for p in (ROOT / "examples").glob("*.py"))
 
 
 def test_examples_exist():
-    assert {"correlated_dot_product.py", "q2_mean_convention.py"} <= set(EXAMPLES)
+    assert {"correlated_dot_product.py", "q2_mean_convention.py",
+            "cubic_kernel_attention.py"} <= set(EXAMPLES)
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
