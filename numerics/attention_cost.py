@@ -25,8 +25,8 @@ from hw7core.errors import InputError
 from numerics.kernel_attention import linear_attention, native_applies, softmax_attention
 
 __all__ = ["IMPLEMENTATIONS", "torch_threads", "random_qkv", "counted_flops",
-           "flops_vs_polynomial", "wall_times", "wall_time", "peak_memory", "fit_exponent",
-           "sweep", "plot_sweep", "matmul_rate", "benchmark"]
+           "flops_vs_polynomial", "wall_times", "wall_time", "cpu_times", "retained_heap",
+           "peak_memory", "fit_exponent", "sweep", "plot_sweep", "matmul_rate", "benchmark"]
 
 IMPLEMENTATIONS = {
     "softmax": lambda Q, K, V, **kw: softmax_attention(Q, K, V, **kw),
@@ -133,6 +133,63 @@ def wall_times(fn, *, repeats: int = 3, device=None, warmup: bool = True) -> lis
     return out
 
 
+def cpu_times(fn, *, repeats: int = 3, warmup: bool = True) -> list[float]:
+    """CPU seconds the *calling thread* spends in each of ``repeats`` calls (after one
+    warm-up), from ``time.thread_time``.
+
+    With one torch thread (the sweep's default) and the native kernel's work on the
+    calling thread, this is the computation's own time: unlike wall time it does not
+    count the moments the thread waits descheduled on a shared machine, which at a load
+    of several processes per core dominated millisecond calls. Page faults and other
+    kernel work done for the call still count (see :func:`retained_heap`).
+    """
+    if repeats < 1:
+        raise InputError(f"repeats must be ≥ 1, got {repeats}")
+    if warmup:
+        fn()
+    out = []
+    for _ in range(repeats):
+        t0 = time.thread_time()
+        fn()
+        out.append(time.thread_time() - t0)
+    return out
+
+
+@contextlib.contextmanager
+def retained_heap():
+    """Keep freed memory mapped between calls while timing (glibc; elsewhere a no-op).
+
+    By default glibc serves every large allocation (an N × N score matrix: 4 MB at
+    N = 1024, 64 MB at 4096) with a fresh ``mmap`` and unmaps it on free, so each call
+    page-faults its buffers anew — kernel time proportional to the bytes touched, which
+    a log-log fit of time against N reads as arithmetic (the key once printed "time ∝
+    N^3.01" beside O(N²(D + M))). Inside this context large blocks come from the heap
+    (``M_MMAP_MAX`` = 0) and freed memory is not returned (``M_TRIM_THRESHOLD`` = 2 GiB),
+    so after the warm-up call the same pages are reused, already touched — as in any
+    long-running program. On exit glibc's defaults are set again and the retained memory
+    is handed back (``malloc_trim``). Uses the C library already loaded in this process
+    (``ctypes.CDLL(None)``); nothing is loaded from a file.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt, trim = libc.mallopt, libc.malloc_trim
+    except (OSError, AttributeError):
+        yield False
+        return
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
+    ok = bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, 2**31 - 1))
+    try:
+        yield ok
+    finally:
+        mallopt(M_MMAP_MAX, 65536)             # glibc's DEFAULT_MMAP_MAX
+        mallopt(M_TRIM_THRESHOLD, 128 * 1024)  # glibc's DEFAULT_TRIM_THRESHOLD
+        trim(0)
+
+
 def wall_time(fn, *, repeats: int = 3, device=None) -> float:
     """Best of ``repeats`` wall-clock seconds after one warm-up (synchronised on CUDA)."""
     return min(wall_times(fn, repeats=repeats, device=device))
@@ -179,6 +236,20 @@ def fit_exponent(ns, ys) -> tuple[float, float]:
     return float(slope), float(icpt)
 
 
+def _both_clocks(call, reps: int, dev) -> tuple[list[float], list[float]]:
+    """(wall seconds, calling-thread CPU seconds) of each of ``reps`` calls, synchronised
+    on CUDA — one loop, so both clocks see the same calls."""
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    walls, cpus = [], []
+    for _ in range(reps):
+        w0, c0 = time.perf_counter(), time.thread_time()
+        call()
+        sync()
+        cpus.append(time.thread_time() - c0)
+        walls.append(time.perf_counter() - w0)
+    return walls, cpus
+
+
 def sweep(ns: dict, *, d: int = 16, m: int = 16, repeats: int = 3, seed: int = 0, device=None,
           threads: int | None = 1, progress=lambda it, desc="": it) -> dict:
     with torch_threads(threads):
@@ -192,35 +263,49 @@ def _sweep(ns: dict, *, d: int, m: int, repeats: int, seed: int, device, progres
 
     ``ns`` maps an implementation name ("softmax", "linear") to its N values (softmax
     is kept to sizes whose N × N scores fit comfortably in memory). Time: inference (no
-    autograd). Memory: peak allocated during a forward pass with autograd on, so all that
-    backprop keeps is alive (the homework's definition). Returns, per implementation, the rows and the fitted (slope, intercept) of log time and log
-    peak memory against log N; time is fitted on the three largest N, where the
+    autograd), measured with :func:`retained_heap` (buffers reused, not page-faulted
+    afresh every call). On the CPU the exponent is fitted to the calling thread's CPU
+    time (:func:`cpu_times`; one torch thread), which a busy shared machine does not
+    inflate; on CUDA to synchronised wall time. Wall time is recorded beside it. Memory:
+    peak allocated during a forward pass with autograd on, so all that backprop keeps is
+    alive (the homework's definition). Returns, per implementation, the rows, the clock
+    the time fit used (``time_key``) and the fitted (slope, intercept) of log time and
+    log peak memory against log N; time is fitted on the three largest N, where the
     asymptotic term dominates fixed per-call overheads.
     """
     dev = resolve_device(device)
-    out = {"d": d, "m": m, "seed": seed, "device": str(dev)}
+    cpu_clock = dev.type == "cpu"
+    out = {"d": d, "m": m, "seed": seed, "device": str(dev),
+           "time_clock": ("CPU time of the calling thread" if cpu_clock
+                          else "synchronised wall time")}
     for name, n_list in ns.items():
         fn = IMPLEMENTATIONS[name]
-        rows = []
+        rows, heap_kept = [], False
         for n in progress(list(n_list), desc=f"{name} sweep"):
             Q, K, V = random_qkv(n, d, m, seed=seed, device=dev)
             def call(fn=fn, a=(Q, K, V)):
                 return fn(*a, device=dev)
 
-            with torch.no_grad():
-                # short calls get more repeats (up to ~50 ms of them): a best of 3 at the
-                # millisecond scale is at the mercy of one busy moment on a shared CPU
+            with torch.no_grad(), retained_heap() as retained:
+                # repeats for up to ~0.25 s per N (at least ``repeats``, at most 50): the best
+                # of a few is at the mercy of one busy moment on a shared CPU — for CPU time
+                # too, since memory bandwidth is shared (softmax's N×N passes at N = 4096
+                # took 45–58 ms in one run vs another with 3 repeats)
                 first = wall_time(call, repeats=1, device=dev)
-                reps = int(min(50, max(repeats, 0.05 // max(first, 1e-6))))
-                t = min(first, *wall_times(call, repeats=reps, device=dev, warmup=False))
+                reps = int(min(50, max(repeats, 0.25 // max(first, 1e-6))))
+                walls, cpus = _both_clocks(call, reps, dev)
+                t = min(first, *walls)
+                c = min(cpus) if cpu_clock else None
+                heap_kept = retained
             # memory as Q5(c) defines it: a forward pass with autograd on, so everything
             # kept for backpropagation is alive at the peak
             Qg, Kg, Vg = (x.detach().clone().requires_grad_(True) for x in (Q, K, V))
             b = peak_memory(lambda fn=fn, a=(Qg, Kg, Vg): fn(*a, device=dev), device=dev)
-            rows.append({"N": int(n), "s": t, "bytes": b})
+            rows.append({"N": int(n), "s": t, "cpu_s": c, "bytes": b})
         tail = rows[-3:]
-        out[name] = {"rows": rows,
-                     "time_exponent": fit_exponent([r["N"] for r in tail], [r["s"] for r in tail]),
+        key = "cpu_s" if cpu_clock else "s"
+        out[name] = {"rows": rows, "time_key": key, "heap_retained": bool(heap_kept),
+                     "time_exponent": fit_exponent([r["N"] for r in tail], [r[key] for r in tail]),
                      "mem_exponent": fit_exponent([r["N"] for r in rows],
                                                   [r["bytes"] for r in rows]),
                      "time_fit_ns": [r["N"] for r in tail]}
@@ -240,11 +325,14 @@ def plot_sweep(result: dict, path, *, crossover: float | None = None) -> None:
     from hw7core.plotting import save_figure, subplots
 
     fig, axes = subplots(1, 2, figsize=(10, 4))
-    for ax, key, label in ((axes[0], "s", "wall time [s]"), (axes[1], "bytes", "peak memory [bytes]")):
+    tlabel = "CPU time [s]" if result.get("time_clock", "").startswith("CPU") else "wall time [s]"
+    for ax, key, label in ((axes[0], "s", tlabel), (axes[1], "bytes", "peak memory [bytes]")):
         for name, colour in (("softmax", "C3"), ("linear", "C0")):
             if name not in result:
                 continue
             rows = result[name]["rows"]
+            if key == "s":
+                rows = [{**r, "s": r[result[name].get("time_key", "s")]} for r in rows]
             ns = np.array([r["N"] for r in rows], float)
             ys = np.array([r[key] for r in rows], float)
             slope, icpt = result[name]["time_exponent" if key == "s" else "mem_exponent"]

@@ -265,3 +265,58 @@ def test_degree_default_is_the_homework():
         D.derive(2, -1)
     with pytest.raises(InputError, match="poly has symbols"):
         N.flops_vs_polynomial(softmax_attention, sp.Symbol("X"), 2, 2, 2)
+
+
+# ---------------------------------------------------------------- issue 11: the evidence must agree with the claim
+def _fake_sweep(which: str, slope: float) -> dict:
+    ns = [1024, 2048, 4096]
+    rows = [{"N": n, "s": 1e-9 * n**slope, "cpu_s": 1e-9 * n**slope, "bytes": 4 * n**2}
+            for n in ns]
+    res = {"rows": rows, "time_key": "cpu_s", "heap_retained": True,
+           "time_exponent": N.fit_exponent(ns, [r["cpu_s"] for r in rows]),
+           "mem_exponent": N.fit_exponent(ns, [r["bytes"] for r in rows]), "time_fit_ns": ns}
+    return {"d": 16, "m": 16, "seed": 0, "device": "cpu", "threads": 1,
+            "time_clock": "CPU time of the calling thread", which: res}
+
+
+@pytest.mark.parametrize("which, model, slope, ok", [
+    ("softmax", 2, 3.01, False),     # what the key printed beside O(N²(D + M))
+    ("softmax", 2, 1.2, False),
+    ("softmax", 2, 2.1, True),
+    ("linear", 1, 0.3, False),
+    ("linear", 1, 2.0, False),
+    ("linear", 1, 1.08, True),
+])
+def test_time_exponent_check_is_two_sided(which, model, slope, ok):
+    from hw7.registry import Answer, Context
+
+    ctx = Context(quiet=True)
+    ctx._cache["q5cd.sweep"] = _fake_sweep(which, slope)
+    ans = Answer(qid="t", title="t", question="Q5", result="attention_cost")
+    Qm._measured(ctx, ans, which, model, 2 if which == "softmax" else 1)
+    time_check = next(c for c in ans.checks if "CPU time" in c.what)
+    assert time_check.passed is ok, (slope, time_check)
+
+
+def test_sweep_times_the_computation_not_page_faults():
+    # the fit uses the calling thread's CPU time with buffers kept between calls
+    out = N.sweep({"softmax": [64, 128, 256], "linear": [64, 128, 256]}, repeats=1)
+    for name in ("softmax", "linear"):
+        res = out[name]
+        assert res["time_key"] == "cpu_s"
+        assert all(r["cpu_s"] is not None and r["cpu_s"] >= 0 for r in res["rows"])
+        slope, _ = N.fit_exponent([r["N"] for r in res["rows"]], [r["cpu_s"] for r in res["rows"]])
+        assert slope == pytest.approx(res["time_exponent"][0])
+    assert out["time_clock"].startswith("CPU time")
+
+
+def test_retained_heap_restores_and_reuses():
+    import platform
+
+    with N.retained_heap() as kept:
+        for _ in range(2):
+            torch.empty(8 * 2**20, dtype=torch.uint8).fill_(1)   # a block glibc would mmap
+    if platform.libc_ver()[0] == "glibc":
+        assert kept is True
+    with pytest.raises(InputError):
+        N.cpu_times(lambda: None, repeats=0)
