@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from hw7core.arrays import check_array
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
@@ -314,8 +315,8 @@ def train_autoencoder(x_train: np.ndarray, config: TrainConfig, *, image_shape=N
     cross-entropy between sigmoid(decoder output) and the clean pixels.
     """
     dev = resolve_device(device)
-    x_train = np.asarray(x_train)
-    if x_train.ndim != 2 or len(x_train) < 2:
+    x_train = check_array(x_train, "training data", ndim=2)
+    if len(x_train) < 2:
         raise InputError("training data must be a 2-D array with at least 2 rows")
     n, m = x_train.shape
     side = tuple(image_shape) if image_shape is not None else (1, m)
@@ -391,7 +392,7 @@ def fit_linear_autoencoder(x: np.ndarray, k: int, *, seed: int = 0, device=None,
     and return its mean squared error per coordinate — the quantity Eckart–Young bounds.
     """
     dev = resolve_device(device)
-    x = np.asarray(x, dtype=np.float64)
+    x = check_array(x, "x", ndim=2)
     n, m = x.shape
     check_latent(k, m)
     with torch.random.fork_rng(devices=[]):
@@ -416,7 +417,7 @@ def fit_linear_autoencoder(x: np.ndarray, k: int, *, seed: int = 0, device=None,
 
 def discarded_eigen_sum(x: np.ndarray, k: int) -> float:
     """(1/m)·Σ_{i>k} λ_i of the (1/n) covariance: the optimal rank-k error per coordinate."""
-    x = np.asarray(x, dtype=np.float64)
+    x = check_array(x, "x", ndim=2)
     ev = np.sort(np.linalg.eigvalsh(np.cov(x, rowvar=False, bias=True)))[::-1]
     return float(ev[k:].sum() / x.shape[1])
 
@@ -484,9 +485,10 @@ def pca_baseline(x_train, y_train, x_test, y_test, k: int, *, seed: int = 0,
     the k scores. ``discarded_eigen_sum`` is the Eckart–Young optimum of the training error."""
     from sklearn.decomposition import PCA
 
-    check_latent(k, x_train.shape[1])
     # float64 throughout: the training error must equal the Eckart–Young value to round-off
-    x_train, x_test = np.asarray(x_train, np.float64), np.asarray(x_test, np.float64)
+    x_train = check_array(x_train, "x_train", ndim=2)
+    x_test = check_array(x_test, "x_test", ndim=2)
+    check_latent(k, x_train.shape[1])
     p = PCA(n_components=k, svd_solver="full").fit(x_train)
     ztr, zte = p.transform(x_train), p.transform(x_test)
     tr = recon_mse(x_train, p.inverse_transform(ztr))
