@@ -331,9 +331,12 @@ def to_toml(v: Variant) -> str:
     def arr(xs) -> str:
         return "[" + ", ".join(str(int(e)) for e in xs) + "]"
 
-    lines = [f"name = {json.dumps(v.name, ensure_ascii=False)}"]
+    def string(x: str) -> str:   # a TOML basic string (JSON escapes, plus DEL)
+        return json.dumps(x, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+    lines = [f"name = {string(v.name)}"]
     if v.description:
-        lines.append(f"description = {json.dumps(v.description, ensure_ascii=False)}")
+        lines.append(f"description = {string(v.description)}")
     lines += ["", "[q2]", f'convention = "{v.q2.convention}"',
               "", "[q3]", f'convention = "{v.q3.convention}"',
               "", "[q4]",
