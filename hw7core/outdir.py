@@ -36,6 +36,7 @@ Rules (issue 11, "No data lost"):
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -296,7 +297,8 @@ class OutputDir:
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is None:
             try:
-                self._publish()
+                with _locked(self.target):   # two runs into one folder publish in turn
+                    self._publish()
             except BaseException:
                 self._discard()
                 raise
@@ -396,6 +398,18 @@ class OutputDir:
                              keep_dirs & (needed | dirs), "complete")
         shutil.rmtree(stage, ignore_errors=True)
         self.previous = dict(new)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """An exclusive advisory lock on the folder itself (no lock file left behind)."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _safe_rel(rel: str) -> bool:
