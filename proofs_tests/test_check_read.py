@@ -575,3 +575,19 @@ def test_any_text_reads_or_is_refused_in_one_line(pieces, kind):
     except ParseError as exc:
         assert "\n" not in str(exc) and 0 < len(str(exc)) < 300
     assert time.perf_counter() - t0 < 2.0
+
+
+@pytest.mark.parametrize("text, how", [
+    ("(2*lam)*W1 + 2*W2.T*(W2*W1*X - X)*X.T", MAT),
+    ("2*(W2*W1*X - X)*X.T*W1.T + (2*lam)*W2", MAT),
+    ("-lam/sigma_i + 1", LAMS),
+    ("D**2*M + D**2*N + M*N", Q5),
+    ("d*sigma**2*(2*mu**2 + sigma**2)", Q3),
+    ("d*sigma**4 + 2*norm2_mu*sigma**2", Q3),
+])
+def test_sympy_latex_of_the_derived_answers_reads_back(text, how):
+    """What SymPy's LaTeX printer writes for the key's answers (matrices, λ, σ_i, Big-O) reads back."""
+    v = parse_answer(text, **how).value
+    back = parse_answer(sp.latex(v), **how).value
+    diff = (back - v).doit().expand()
+    assert diff == 0 or getattr(diff, "is_ZeroMatrix", False), sp.latex(v)
