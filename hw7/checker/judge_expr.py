@@ -412,8 +412,9 @@ def _cell_points(left, right):
 
 
 def _thin(conds) -> bool:
-    """Whether two conditions g ≥ 0 and −c·g ≥ 0 (c > 0) with g not identically 0 confine the
-    region to the zero set of g, which has no interior (e.g. max(a, b) = a and min(a, b) = a)."""
+    """Whether two conditions g1 ≥ 0 and g2 ≥ 0 with g1 = r·g2, r < 0 on the domain (a negative
+    constant, or e.g. −1/σ_i), and g1 not identically 0, confine the region to the zero set
+    of g1, which has no interior (max(a, b) = a and min(a, b) = a; λ ≥ σ_i with λ < σ_i)."""
     import sympy
 
     for i, (g1, _) in enumerate(conds):
@@ -421,7 +422,7 @@ def _thin(conds) -> bool:
             if g2 == 0:
                 continue
             r = sympy.cancel(sympy.together(g1 / g2))
-            if r.is_number and r.is_real and r < 0:
+            if r.is_negative or (r.is_number and r.is_real and r < 0):
                 zero, _ = identity_test(g1)
                 if zero is False:
                     return True
@@ -652,7 +653,10 @@ def _factor_hint(ans, ref, syms) -> str | None:
 
     try:
         if ref != 0:
-            r = sympy.simplify(ans / ref)
+            # cancel, not simplify: simplify's first call imports half of SymPy (~0.6 s)
+            r = ans / ref
+            if not r.is_Number:
+                r = sympy.cancel(r)
             if r.is_Number:
                 if r == -1:
                     return "the sign is wrong"
@@ -669,7 +673,7 @@ def _factor_hint(ans, ref, syms) -> str | None:
             if a0.has(s) or r0.has(s) or (a0 == 0 and r0 == 0):
                 continue
             try:
-                d0 = sympy.simplify(a0 - r0)
+                d0 = sympy.cancel(sympy.expand(a0 - r0))
             except Exception:  # noqa: BLE001 - hints are optional
                 continue
             if d0 == 0 and len(syms) > 1:

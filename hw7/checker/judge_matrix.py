@@ -10,6 +10,7 @@ which the two expressions differ, computed in exact integer/rational arithmetic
 from __future__ import annotations
 
 import json
+import math
 from fractions import Fraction
 
 from hw7.checker.entry import matrix_names
@@ -18,9 +19,79 @@ from hw7.checker.verdict import UNDECIDED, Unjudgeable, Verdict
 __all__ = ["judge_matrix", "mat_eval"]
 
 
+class Mat:
+    """A small exact matrix (rows of ints/Fractions): what the judge computes with, so a
+    counterexample is exact and no numpy import is needed on the judging path."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows):
+        self.rows = [list(r) for r in rows]
+
+    @classmethod
+    def eye(cls, n: int) -> Mat:
+        return cls([[1 if i == j else 0 for j in range(n)] for i in range(n)])
+
+    @classmethod
+    def zeros(cls, r: int, c: int) -> Mat:
+        return cls([[0] * c for _ in range(r)])
+
+    @property
+    def shape(self):
+        return (len(self.rows), len(self.rows[0]) if self.rows else 0)
+
+    @property
+    def T(self) -> Mat:  # noqa: N802 - the transpose, spelled as numpy does
+        return Mat(zip(*self.rows)) if self.rows else Mat([])
+
+    def _zip(self, other, op):
+        if isinstance(other, Mat):
+            return Mat([[op(x, y) for x, y in zip(r1, r2)] for r1, r2 in zip(self.rows, other.rows)])
+        return Mat([[op(x, other) for x in r] for r in self.rows])
+
+    def __add__(self, other):
+        return self._zip(other, lambda x, y: x + y)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return self._zip(other, lambda x, y: x - y)
+
+    def __neg__(self):
+        return Mat([[-x for x in r] for r in self.rows])
+
+    def __mul__(self, other):
+        if isinstance(other, Mat):
+            return self @ other
+        return Mat([[x * other for x in r] for r in self.rows])
+
+    def __rmul__(self, other):
+        return Mat([[other * x for x in r] for r in self.rows])
+
+    def __matmul__(self, other):
+        cols = list(zip(*other.rows))
+        return Mat([[sum(x * y for x, y in zip(r, c)) for c in cols] for r in self.rows])
+
+    def __pow__(self, k: int):
+        out = Mat.eye(self.shape[0])
+        for _ in range(int(k)):
+            out = out @ self
+        return out
+
+    def flat(self):
+        return [x for r in self.rows for x in r]
+
+    def tolist(self):
+        return [list(r) for r in self.rows]
+
+
+def _is_matrix(v) -> bool:
+    return isinstance(v, Mat) or getattr(v, "ndim", 0) == 2
+
+
 def mat_eval(expr, env: dict):
-    """Evaluate a SymPy (matrix) expression with numpy arrays/floats from ``env``."""
-    import numpy as np
+    """Evaluate a SymPy (matrix) expression with matrices from ``env``: :class:`Mat`
+    (exact) or numpy arrays, scalars as ints, Fractions or floats."""
     import sympy
     from sympy.matrices.expressions import MatAdd, MatMul, MatPow, MatrixSymbol, Transpose
 
@@ -36,7 +107,12 @@ def mat_eval(expr, env: dict):
         return float(expr)
     if isinstance(expr, sympy.Identity):
         n = int(expr.rows.xreplace(env["__dims"]))
-        return np.eye(n, dtype=np.int64).astype(object)
+        like = next((v for v in env.values() if _is_matrix(v)), None)
+        if like is not None and not isinstance(like, Mat):
+            import numpy as np
+
+            return np.eye(n)
+        return Mat.eye(n)
     if isinstance(expr, Transpose):
         return mat_eval(expr.arg, env).T
     if isinstance(expr, (MatAdd, sympy.Add)):
@@ -51,13 +127,20 @@ def mat_eval(expr, env: dict):
             v = mat_eval(a, env)
             if out is None:
                 out = v
-            elif np.ndim(out) == 2 and np.ndim(v) == 2:
+            elif _is_matrix(out) and _is_matrix(v):
                 out = out @ v
+            elif _is_matrix(v) and not _is_matrix(out):
+                out = v * out
             else:
                 out = out * v
         return out
     if isinstance(expr, MatPow):
-        return np.linalg.matrix_power(mat_eval(expr.base, env), int(expr.exp))
+        base, k = mat_eval(expr.base, env), int(expr.exp)
+        if isinstance(base, Mat):
+            return base**k
+        import numpy as np
+
+        return np.linalg.matrix_power(base, k)
     if isinstance(expr, sympy.Pow):
         if expr.exp.is_Integer:
             base = mat_eval(expr.base, env)
@@ -65,8 +148,7 @@ def mat_eval(expr, env: dict):
             return base**k if k >= 0 else Fraction(1) / Fraction(base) ** (-k)
         return float(mat_eval(expr.base, env)) ** float(expr.exp)
     if isinstance(expr, sympy.ZeroMatrix):
-        return np.zeros((int(expr.rows.xreplace(env["__dims"])), int(expr.cols.xreplace(env["__dims"]))),
-                        dtype=np.int64).astype(object)
+        return Mat.zeros(int(expr.rows.xreplace(env["__dims"])), int(expr.cols.xreplace(env["__dims"])))
     if expr.is_Function and len(expr.args) == 1:
         import math
         fn = {"sqrt": math.sqrt, "exp": math.exp, "log": math.log, "Abs": abs}.get(type(expr).__name__)
@@ -80,10 +162,10 @@ LARGER = ((6, 3, 5), (7, 4, 6), (8, 5, 7), (9, 6, 8))
 
 
 def _matrix_samples(shapes: dict, scalars: list[str], seed: int = 0, sizes=SIZES) -> list[dict]:
-    """Seeded integer instances, small sizes first; λ is 0 in the first one of each size."""
-    import numpy as np
+    """Seeded integer instances (entries −3..3), small sizes first; λ from 0 up."""
+    import random
 
-    rng = np.random.default_rng(seed)
+    rng = random.Random(seed)
     out = []
     for m, k, n in sizes:
         size = {"m": m, "k": k, "n": n}
@@ -92,10 +174,10 @@ def _matrix_samples(shapes: dict, scalars: list[str], seed: int = 0, sizes=SIZES
             for name, (r, c) in shapes.items():
                 rr = size.get(r, r) if isinstance(r, str) else r
                 cc = size.get(c, c) if isinstance(c, str) else c
-                ex[name] = rng.integers(-3, 4, size=(rr, cc))
+                ex[name] = Mat([[rng.randint(-3, 3) for _ in range(cc)] for _ in range(rr)])
             for sname in scalars:
                 lo = 0 if sname == "lam" else 1
-                ex[sname] = size[sname] if sname in size else int(rng.integers(lo, 5))
+                ex[sname] = size[sname] if sname in size else rng.randint(lo, 4)
             ex["__size"] = size
             out.append(ex)
     return out
@@ -106,16 +188,18 @@ def _env_of(ex: dict):
 
     from hw7.checker.read_plain import dim_symbol
 
-    env = {k: (v.astype(object) if hasattr(v, "astype") else int(v)) for k, v in ex.items()
-           if k != "__size"}
+    env = {k: v for k, v in ex.items() if k != "__size"}
     env.update({k: int(v) for k, v in ex["__size"].items() if k not in env})
     env["__dims"] = {dim_symbol(k): sympy.Integer(v) for k, v in ex["__size"].items()}
     return env
 
 
+def _entries(v) -> list:
+    return v.flat() if isinstance(v, Mat) else [v]
+
+
 def judge_matrix(qid, entry, pa, pr) -> Verdict:
     """Judge a matrix answer (Parsed, with its shape) against the derived one."""
-    import numpy as np
     import sympy
 
     text = getattr(pa, "read_as", None) or sympy.sstr(pa.value)
@@ -130,8 +214,8 @@ def judge_matrix(qid, entry, pa, pr) -> Verdict:
     def gap(ex):
         env = _env_of(ex)
         a, b = mat_eval(pa.value, env), mat_eval(pr.value, env)
-        diff = np.abs(np.asarray(a - b, dtype=object))
-        return max(diff.flat) if diff.size else 0, a, b
+        diff = [abs(x) for x in _entries(a - b)]
+        return max(diff) if diff else 0, a, b
 
     def differs(ex):
         try:
@@ -139,8 +223,8 @@ def judge_matrix(qid, entry, pa, pr) -> Verdict:
         except (ZeroDivisionError, OverflowError, ValueError):
             return False
         if isinstance(g, float):  # only where a non-rational function was used
-            scale = max(1.0, float(max(np.abs(np.asarray(b, dtype=float)).flat)))
-            return bool(np.isfinite(g)) and g > 1e-9 * scale
+            scale = max([1.0] + [abs(float(x)) for x in _entries(b)])
+            return math.isfinite(g) and g > 1e-9 * scale
         return g != 0
 
     # 1. seeded explicit integer matrices (an exact difference is a proof, and cheap),
@@ -176,26 +260,21 @@ def judge_matrix(qid, entry, pa, pr) -> Verdict:
 
 def _matrix_hint(a_expr, r_expr, samples, scalars) -> str | None:
     """A constant factor, or agreement when lam = 0 (the regulariser term is wrong)."""
-    import numpy as np
-    import sympy
-
-    ratios: list[float] = []
+    ratios: set = set()
     lam_ok: list[bool] = []
     try:
         for ex in samples:
             env = _env_of(ex)
-            a = np.asarray(mat_eval(a_expr, env), dtype=float)
-            b = np.asarray(mat_eval(r_expr, env), dtype=float)
-            mask = np.abs(b) > 1e-9
-            ratios.extend((a[mask] / b[mask]).tolist())
+            a, b = _entries(mat_eval(a_expr, env)), _entries(mat_eval(r_expr, env))
+            ratios |= {Fraction(x) / Fraction(y) for x, y in zip(a, b) if y != 0}
             if "lam" in scalars:
                 env0 = {**env, "lam": 0}
-                lam_ok.append(bool(np.all(np.asarray(mat_eval(a_expr, env0) - mat_eval(r_expr, env0))
-                                          == 0)))
+                lam_ok.append(all(x == 0 for x in _entries(mat_eval(a_expr, env0)
+                                                          - mat_eval(r_expr, env0))))
     except Exception:  # noqa: BLE001 - a hint is never worth a failed check
         return None
-    if ratios and np.allclose(ratios, ratios[0], rtol=1e-9):
-        c = sympy.nsimplify(ratios[0], rational=True, tolerance=1e-9)
+    if len(ratios) == 1:
+        c = ratios.pop()
         return "the sign is wrong" if c == -1 else f"off by a constant factor: yours = {c} × expected"
     if lam_ok and all(lam_ok):
         return "agrees when lam = 0: look at the regularisation (lam) term"
