@@ -235,6 +235,26 @@ def test_property_user_files_survive_and_only_never_shrinks(tmp_path_factory, us
             assert not any(n.startswith(".hw7-stage") for n in os.listdir(out))
 
 
+@given(runs=st.lists(st.tuples(st.sampled_from([None, "q3", "q3c", "q4", "q1b", "q6c"]),
+                                st.integers(0, 3)), min_size=2, max_size=4))
+def test_property_only_never_shrinks_the_key(tmp_path_factory, runs):
+    """Any sequence of runs (whole or --only, any seeds) into one folder: the key holds the
+    union of the sections built so far, each from the last run that built it, with its
+    figure; the header's runs say so."""
+    out = tmp_path_factory.mktemp("merge") / "key"
+    expect: dict[str, int] = {}
+    with stubbed_sections():
+        for only, seed in runs:
+            assert answers(out, "--seed", str(seed), *(("--only", only) if only else ())) == 0
+            expect.update({s.qid: seed for s in registry.select(only)})
+            key = json.loads((out / "answers.json").read_text())
+            assert {q: e["data"]["seed"] for q, e in key["answers"].items()} == expect
+            origin = {q: r["seed"] for r in key["meta"]["runs"] for q in r["sections"]}
+            assert origin == expect
+            assert sorted(p.name for p in (out / "figures").iterdir()) == \
+                sorted(f"{q}.png" for q in expect)
+
+
 # --------------------------------------------------------------------- --only over real keys
 def test_only_merges_into_the_committed_key_and_keeps_every_section(tmp_path, stubs):
     """docs/answers (written before manifests, or with one) is an earlier output: --only q3c
