@@ -46,9 +46,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from hw7core import native
+from hw7core.arrays import check_array
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
@@ -344,10 +346,8 @@ def validate(Q, K, V, *, finite: bool = True) -> None:
     for name, t in (("Q", Q), ("K", K), ("V", V)):
         if not isinstance(t, torch.Tensor):
             raise InputError(f"{name} must be a torch.Tensor, not {type(t).__name__}")
-        if t.dim() < 2:
-            raise InputError(f"{name} must have shape (..., N, features); got {tuple(t.shape)}")
-        if not t.is_floating_point():
-            raise InputError(f"{name} must be floating point (float32/float64); got {t.dtype}")
+        # complex, integer and bool tensors, too few dimensions: one line naming them
+        check_array(t, name, min_ndim=2, allow_empty=True, finite=False)
     if not (Q.dtype == K.dtype == V.dtype):
         raise InputError(f"Q, K, V dtypes differ: {Q.dtype}, {K.dtype}, {V.dtype}")
     if not (Q.shape[:-2] == K.shape[:-2] == V.shape[:-2]):
@@ -400,18 +400,140 @@ def _check_den(den: torch.Tensor, inputs_check=None) -> None:
                          f"(not > 0) for query {idx}: output would be non-finite")
 
 
-def _check_fast_result(Q, K, V, den: torch.Tensor, output_finite: Callable[[], bool]) -> None:
-    """The fast paths' one check of their result: denominators > 0 and finite, outputs
-    finite. NaN/inf inputs propagate to both, so a failure first names the input; a
-    non-finite output from finite inputs is an overflow."""
-    def inputs_check():
-        _check_finite(Q, K, V)
+def check_size(name: str, value, *, allow_none: bool = False) -> int | None:
+    """A size argument (chunk, threads): a Python/numpy integer ≥ 1 (not a bool or float),
+    or None where ``allow_none``; else one-line InputError."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InputError(f"{name} must be an integer ≥ 1, got {value!r}")
+    if int(value) < 1:
+        raise InputError(f"{name} must be ≥ 1, got {int(value)}")
+    return int(value)
 
-    _check_den(den, inputs_check)
-    if not output_finite():
-        inputs_check()
+
+def check_flag(name: str, value) -> bool:
+    """A switch (causal, fast): True or False, else one-line InputError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+# A row's float computation is kept when the first-order bound on its denominator's error
+# is at most this fraction of the denominator (so it is resolved: > 0, and the output's
+# error is bounded by the same fraction of V's scale, see _roundoff_guard); otherwise the
+# row is recomputed in float64, and where float64 cannot resolve it either, InputError.
+RESOLVE_FRACTION = 0.5
+
+
+def _gamma(p: int, n: int, dtype) -> float:
+    """(P + N + 4)·u: the first-order factor of eq. (8)'s nested sums of P + N terms plus
+    forming the features and dividing (Higham, *Accuracy and Stability of Numerical
+    Algorithms*, §3.1/§3.5)."""
+    return (p + n + 4) * torch.finfo(dtype).eps / 2
+
+
+def _unresolved(den: torch.Tensor, den_abs: torch.Tensor, gamma: float) -> torch.Tensor:
+    """Rows whose denominator round-off bound γ·Σ_j|φ(q_i)|ᵀ|φ(k_j)| exceeds
+    RESOLVE_FRACTION·den_i, or whose denominator is ≤ the smallest normal or not finite."""
+    tiny = torch.finfo(den.dtype).tiny
+    return (~(den > tiny) | ~torch.isfinite(den) | ~torch.isfinite(den_abs)
+            | (gamma * den_abs > RESOLVE_FRACTION * den))
+
+
+def _unresolvable(idx: int, den: float, bound: float) -> InputError:
+    if not (math.isfinite(den) and math.isfinite(bound)):
+        return InputError(f"linear attention overflowed float64 for query {idx} (denominator "
+                          f"{den:.3g}, its round-off bound {bound:.3g}); rescale Q and K")
+    return InputError(f"attention denominator Σ_j sim(Q_i, K_j) for query {idx} cannot be "
+                      f"resolved even in float64: {den:.3g} with a round-off bound of "
+                      f"{bound:.3g} (the similarities cancel, qᵀk ≈ −1); rescale Q and K")
+
+
+def _quadratic_abs_den(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """Σ_j |φ(q_i)|ᵀ|φ(k_j)| = Σ_j (|q̃_i|ᵀ|k̃_j|)² for the quadratic map, in float64, as the
+    quadratic form |q̃_i|ᵀ G |q̃_i| with G = Σ_j |k̃_j||k̃_j|ᵀ (q̃ = (1, q)): O(N·D²), no φ.
+    q (n_q, D), k (N, D) -> (n_q,)."""
+    qa = torch.cat([torch.ones_like(q[:, :1]), q], dim=-1).double().abs()
+    ka = torch.cat([torch.ones_like(k[:, :1]), k], dim=-1).double().abs()
+    G = ka.T @ ka
+    return ((qa @ G) * qa).sum(-1)
+
+
+def _quadratic_float64_rows(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
+    """(numerator, denominator) of eq. (8) for the rows q, in float64 (the fallback)."""
+    fq, fk = quadratic_features(q.double()), quadratic_features(k.double())
+    v1 = torch.cat([v.double(), torch.ones_like(v[:, :1], dtype=torch.float64)], dim=-1)
+    nd = fq @ (fk.T @ v1)
+    return nd[:, :-1], nd[:, -1]
+
+
+def _guard_fast(Q, K, V, q3, k3, v3, out_t, den, out_finite: bool) -> None:
+    """The fast paths' (torch and native alike) check of their result, fixing it in place.
+
+    ``out_t`` (H, ≥M, N_q) and ``den`` (H, N_q) are a fast path's outputs for the heads
+    q3, k3, v3. A NaN/inf input is named first. Then every row whose denominator the
+    input dtype cannot resolve — bound γ·Σ_j(|q̃_i|ᵀ|k̃_j|)² > RESOLVE_FRACTION·den_i,
+    den_i ≤ 0, or a non-finite value (float32 overflow) — is recomputed in float64 and
+    written back rounded to the dtype; rows float64 cannot resolve are an InputError.
+    The screen costs O(N·D): by Cauchy–Schwarz (|q̃|ᵀ|k̃|)² ≤ ‖q̃‖²‖k̃‖², so only rows it
+    flags get the exact bound (:func:`_quadratic_abs_den`). Both backends call this with
+    their own den, so they agree: the float32 case that cancels (Q = [[1e4, 1e4]],
+    K = [[1, −1.0001], [1, −1.00005]], V = [[0], [1]], exact ≈ 1.0) once gave −0.034 on
+    the torch path and "denominator is 0" from the native kernel.
+    """
+    dt = out_t.dtype
+    H, nq = den.shape
+    nk, d, m = k3.shape[1], k3.shape[2], v3.shape[2]
+    e = d + 1
+    gamma = _gamma(e * (e + 1) // 2, nk, dt)
+    if not out_finite or not _all_finite(den):
+        _check_finite(Q, K, V)          # names a NaN/inf input before anything else
+    with torch.no_grad():
+        kf = k3.reshape(H, -1)
+        # Σ_j ‖k̃_j‖² (a norm, not a matmul: FlopCounterMode counts only eq. (8)'s products)
+        kn = nk + torch.linalg.vector_norm(kf, dim=-1, keepdim=True) ** 2
+        if out_finite:
+            # one global screen first (‖q_i‖² ≤ D·max|Q|²): three cheap passes, and in the
+            # usual case the only cost of the guard
+            lo_d, hi_d = torch.aminmax(den)
+            lo_q, hi_q = torch.aminmax(q3)
+            qmax = 1.0 + d * torch.maximum(lo_q.abs(), hi_q.abs()) ** 2
+            if bool((gamma * qmax * kn.max() <= RESOLVE_FRACTION * lo_d) & torch.isfinite(hi_d)
+                    & (lo_d > torch.finfo(dt).tiny)):
+                return
+        qn = 1.0 + torch.linalg.vector_norm(q3, dim=-1) ** 2                    # (H, nq)
+        flag = _unresolved(den, qn * kn, gamma)
+        if not out_finite:
+            flag |= ~torch.isfinite(out_t[:, :m]).all(dim=1)
+        if not bool(flag.any()):
+            return
+        g64 = _gamma(e * (e + 1) // 2, nk, torch.float64)
+        for h in range(H):
+            rows = flag[h].nonzero().flatten()
+            if rows.numel() == 0:
+                continue
+            qa = _quadratic_abs_den(q3[h, rows], k3[h])
+            if dt != torch.float64:
+                need = _unresolved(den[h, rows].double(), qa, gamma)
+                if not out_finite:
+                    need |= ~torch.isfinite(out_t[h, :m, rows]).all(dim=0)
+                rows, qa = rows[need], qa[need]
+                if rows.numel() == 0:
+                    continue
+                num64, den64 = _quadratic_float64_rows(q3[h, rows], k3[h], v3[h])
+            else:
+                den64 = den[h, rows]
+                num64 = None
+            bad = _unresolved(den64, qa, g64)
+            if bool(bad.any()):
+                i = int(bad.nonzero()[0])
+                raise _unresolvable(int(rows[i]), float(den64[i]), g64 * float(qa[i]))
+            if num64 is not None:
+                out_t[h, :m, rows] = (num64 / den64[:, None]).T.to(dt)
+    if dt == torch.float64 and not out_finite and not _all_finite(out_t[:, :m]):
         raise InputError("linear attention overflowed (non-finite output from finite inputs); "
-                         "rescale Q and K or use float64")
+                         "rescale Q and K")
 
 
 # --------------------------------------------------------------------- linear attention
@@ -455,6 +577,8 @@ def linear_attention(Q, K, V, *, feature_map_name=None, causal: bool = False,
     """
     if backend not in BACKENDS:
         raise InputError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    chunk = check_size("chunk", chunk)
+    causal, fast = check_flag("causal", causal), check_flag("fast", fast)
     dev = resolve_device(device)
     Q, K, V = (t.to(dev) if isinstance(t, torch.Tensor) else t for t in (Q, K, V))
     validate(Q, K, V, finite=False)
@@ -497,7 +621,25 @@ def linear_attention(Q, K, V, *, feature_map_name=None, causal: bool = False,
             S = S + kb.transpose(-1, -2) @ vb
             z = z + kb.sum(dim=-2)
         num, den = torch.cat(nums, dim=-2), torch.cat(dens, dim=-1)
-    _check_den(den)
+    # round-off: Σ_j |φ(q_i)|ᵀ|φ(k_j)| (over j ≤ i when causal) bounds what the sums lose
+    with torch.no_grad():
+        fka = fk.abs()
+        ka = torch.cumsum(fka, dim=-2) if causal else fka.sum(-2, keepdim=True)
+        den_abs = (fq.abs() * ka).sum(-1)
+        flag = _unresolved(den, den_abs, _gamma(fq.shape[-1], K.shape[-2], den.dtype))
+    if bool(flag.any()):
+        if den.dtype == torch.float64:
+            i = int(flag.flatten().nonzero()[0])
+            raise _unresolvable(i, float(den.flatten()[i]),
+                                _gamma(fq.shape[-1], K.shape[-2], torch.float64)
+                                * float(den_abs.flatten()[i]))
+        # the rows the dtype cannot resolve, from the same computation in float64
+        out64 = linear_attention(Q.double(), K.double(), V.double(), causal=causal, chunk=chunk,
+                                 fast=False, feature_map=fn if feature_map is not None else None,
+                                 feature_map_name=(None if feature_map is not None
+                                                   else (feature_map_name or "quadratic")))
+        safe = torch.where(flag, torch.ones_like(den), den)
+        return torch.where(flag.unsqueeze(-1), out64.to(den.dtype), num / safe.unsqueeze(-1))
     return num / den.unsqueeze(-1)
 
 
@@ -587,9 +729,7 @@ def quadratic_linear_attention(Q, K, V, *, chunk: int | None = None,
     w2[:e] = 1.0                                       # t = 0: the diagonal a = b
     # rows per chunk: measured (N = 16384, D = 16, 2 threads) 4.2 ms at 2048, 3.3 ms at 8192 —
     # per-op dispatch and thread hand-off cost more here than keeping the block in L2
-    c = int(chunk or 8192)
-    if c < 1:
-        raise InputError(f"chunk must be ≥ 1, got {chunk}")
+    c = check_size("chunk", chunk, allow_none=True) or 8192
     c = min(c, max(nq, nk))
     fk, fq, kb, vb, qb, rb = _workspace((dt, dev, c, e, m), lambda: _make_workspace(
         dt, dev, c, e, m))
@@ -628,7 +768,7 @@ def quadratic_linear_attention(Q, K, V, *, chunk: int | None = None,
             # divided while the block is in cache; denominators checked once at the end
             torch.div(r[:m], r[m:], out=out_t[h, :, s:s + n])
             den[h, s:s + n].copy_(r[m])
-    _check_fast_result(Q, K, V, den, lambda: _all_finite(out_t))
+    _guard_fast(Q, K, V, q3, k3, v3, out_t, den, _all_finite(out_t))
     return out_t.transpose(-1, -2).reshape(*lead, nq, m)
 
 
@@ -770,7 +910,7 @@ def native_quadratic_attention(Q, K, V, *, threads: int | None = None,
     lib = _native_lib()
     if lib is None:
         raise InputError(f"native kernel unavailable: {native.unavailable_reason(_NATIVE_SOURCE)}")
-    n_threads = max(1, int(threads or torch.get_num_threads()))
+    n_threads = check_size("threads", threads, allow_none=True) or max(1, torch.get_num_threads())
     lead = Q.shape[:-2]
     nq, nk, d, m = Q.shape[-2], K.shape[-2], Q.shape[-1], V.shape[-1]
     q3, k3, v3 = (t.reshape(-1, t.shape[-2], t.shape[-1]).contiguous() for t in (Q, K, V))
@@ -815,8 +955,7 @@ def native_quadratic_attention(Q, K, V, *, threads: int | None = None,
     # the kernel flags bad denominators and non-finite outputs itself, so the normal case
     # needs no extra pass over the data (and no torch reduction between the C calls)
     status = _run(tasks, n_threads)
-    if status:
-        _check_fast_result(Q, K, V, den, lambda: not status & _NONFINITE_OUTPUT)
+    _guard_fast(Q, K, V, q3, k3, v3, out_t, den, not status & _NONFINITE_OUTPUT)
     return out_t[:, :m].transpose(-1, -2).reshape(*lead, nq, m)
 
 

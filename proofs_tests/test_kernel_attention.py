@@ -210,9 +210,19 @@ def test_vanishing_denominator_is_an_error_not_nan():
 
 
 def test_overflow_to_inf_is_caught():
+    # float32 features overflow at 1e12 (φ ~ 1e48): the rows are recomputed in float64 and
+    # rounded back (issue 11: the right value, not an error); float64 overflow is an error
     Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2, dtype=torch.float32)
+    for backend in ("torch", "native", "auto"):
+        if backend == "native" and not N.native_available():
+            continue
+        got = N.linear_attention(Q * 1e12, K * 1e12, V, backend=backend)
+        ref = N.explicit_kernel_attention(Q.double() * 1e12, K.double() * 1e12, V.double())
+        assert torch.isfinite(got).all() and got.dtype == torch.float32
+        assert torch.allclose(got.double(), ref, rtol=1e-6, atol=1e-6 * float(V.abs().max()))
+    Qd, Kd, Vd = Qm.make_qkv(0, 1, 1, 8, 3, 2, dtype=torch.float64)
     with pytest.raises(InputError):
-        N.linear_attention(Q * 1e12, K * 1e12, V)
+        N.linear_attention(Qd * 1e100, Kd * 1e100, Vd)
 
 
 def test_unknown_map_and_bad_chunk():
@@ -662,3 +672,164 @@ def test_polynomial_map_selection_errors():
     with pytest.raises(InputError, match="denominator"):
         N.linear_attention(q, keys, torch.ones(2, 1, dtype=torch.float64),
                            feature_map=N.polynomial_feature_map(3, 0.0))
+
+
+# ---------------------------------------------------------------- issue 11: sizes, cancellation, backends agree
+def _paths():
+    out = [("torch", dict(backend="torch")), ("general", dict(fast=False)),
+           ("causal", dict(causal=True))]
+    if N.native_available():
+        out.append(("native", dict(backend="native")))
+    return out
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, False, 2.0, "8", None])
+@pytest.mark.parametrize("causal", [False, True])
+def test_every_size_argument_is_validated(bad, causal):
+    # chunk=0 raised "range() arg 3 must not be zero", chunk=-1 failed inside torch.cat
+    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    with pytest.raises(InputError, match="chunk") as exc:
+        N.linear_attention(Q, K, V, causal=causal, chunk=bad)
+    assert "\n" not in str(exc.value)
+    if bad is not None:
+        with pytest.raises(InputError, match="chunk"):
+            N.quadratic_linear_attention(Q, K, V, chunk=bad)
+        if N.native_available():
+            with pytest.raises(InputError, match="threads"):
+                N.native_quadratic_attention(Q, K, V, threads=bad)
+    for flag in ("causal", "fast"):
+        with pytest.raises(InputError, match=flag):
+            N.linear_attention(Q, K, V, **{flag: 1})
+
+
+@pytest.mark.parametrize("bad, msg", [
+    (lambda Q, K, V: (Q.to(torch.complex64), K.to(torch.complex64), V.to(torch.complex64)),
+     "complex"),
+    (lambda Q, K, V: (Q, K, V.long()), "floating point"),
+    (lambda Q, K, V: (Q[0, 0, 0], K, V), "dimensions"),
+])
+def test_hostile_tensors_one_line(bad, msg):
+    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    for fn in (N.linear_attention, N.explicit_kernel_attention, N.softmax_attention):
+        with pytest.raises(InputError, match=msg) as exc:
+            fn(*bad(Q, K, V))
+        assert "\n" not in str(exc.value)
+
+
+def test_float32_cancellation_case_both_backends_accurate():
+    # the stock-torch path returned −0.034 (outside [0, 1]) and the native kernel raised
+    # "denominator is 0"; the exact answer for these float32 inputs is ≈ 1.0
+    Q = torch.tensor([[1e4, 1e4]])
+    K = torch.tensor([[1.0, -1.0001], [1.0, -1.00005]])
+    V = torch.tensor([[0.0], [1.0]])
+    ref = N.explicit_kernel_attention(Q.double(), K.double(), V.double())
+    assert abs(float(ref) - 1.0) < 1e-3
+    for name, kw in _paths():
+        if name == "causal":
+            continue
+        got = N.linear_attention(Q, K, V, **kw)
+        assert got.dtype == torch.float32
+        assert abs(float(got) - float(ref)) <= 4 * torch.finfo(torch.float32).eps, name
+
+
+def _cancel_case(seed, n, d, p10, pert, dtype):
+    """Keys built so that qᵀk ≈ −1 for one of the queries: (qᵀk + 1)² cancels in φ(q)ᵀφ(k)."""
+    g = torch.Generator().manual_seed(seed)
+    Q = torch.randn(n, d, generator=g, dtype=torch.float64) * 10.0**p10
+    q0 = Q[0]
+    K = -q0 / (q0 @ q0) + 10.0**pert * torch.randn(n, d, generator=g, dtype=torch.float64) \
+        / max(float(q0.norm()), 1e-300)
+    K[n // 2:] = torch.randn(n - n // 2, d, generator=g, dtype=torch.float64) * 10.0**(p10 * 0.5)
+    Q[1:] = Q[0] * (1 + 1e-3 * torch.randn(n - 1, 1, generator=g, dtype=torch.float64))
+    V = torch.randn(n, 1, generator=g, dtype=torch.float64)
+    return Q.to(dtype), K.to(dtype), V.to(dtype)
+
+
+def _allowed(Q, K, V, causal, dtype):
+    """Per row: the error allowed around the exact value. The first-order (Higham) bound
+    of eq. (8) in ``dtype`` where that dtype resolves the denominator (bound ≤ ½·den),
+    else the float64 bound plus one rounding to ``dtype`` (the fallback's promise);
+    also the float64 κ, to know where even float64 cannot resolve."""
+    fq, fk = N.quadratic_features(Q.double()), N.quadratic_features(K.double())
+    S, A = fq @ fk.T, fq.abs() @ fk.abs().T
+    if causal:
+        keep = torch.ones(S.shape, dtype=torch.bool).tril()
+        S, A = S * keep, A * keep
+    den, den_abs = S.sum(-1), A.sum(-1)
+    scale = float(V.abs().max())
+    res = {}
+    for dt in (dtype, torch.float64):
+        g = (fq.shape[-1] + K.shape[-2] + 4) * torch.finfo(dt).eps / 2
+        res[dt] = (g * den_abs / den.abs().clamp_min(1e-300), g)
+    k32, g32 = res[dtype]
+    k64, g64 = res[torch.float64]
+    bound32 = 2 * k32 * 2 * scale
+    bound64 = 2 * k64 * 2 * scale + torch.finfo(dtype).eps * scale
+    allowed = torch.where(k32 <= 0.5, bound32, bound64)
+    return allowed, k64
+
+
+def hull_property(impl=N.linear_attention):
+    """Every output row lies between min V and max V (the convex hull of a 1-column V:
+    a non-negative similarity averages V), within the allowed round-off of _allowed —
+    relative to V's scale — over inputs built to cancel. InputError only where even
+    float64 cannot resolve the denominator."""
+    def prop(case):
+        seed, n, d, p10, pert, path = case
+        Q, K, V = _cancel_case(seed, n, d, p10, pert, torch.float32)
+        kw = dict(_paths())[path] if path in dict(_paths()) else dict(backend="torch")
+        allowed, k64 = _allowed(Q, K, V, kw.get("causal", False), torch.float32)
+        try:
+            out = impl(Q, K, V, **kw)
+        except InputError as exc:
+            assert "float64" in str(exc) and float(k64.max()) > 0.05, (str(exc), float(k64.max()))
+            return
+        lo, hi = float(V.min()), float(V.max())
+        o = out.double()[:, 0]
+        excess = torch.maximum(lo - o, o - hi).clamp_min(0) - allowed
+        assert float(excess.max()) <= 0, (f"{path}: output outside [min V, max V] by more "
+                                          f"than the allowed round-off: {o.tolist()} "
+                                          f"vs [{lo}, {hi}]")
+    return prop
+
+
+def cancel_cases():
+    from hypothesis import strategies as st
+    return st.tuples(st.integers(0, 2**31 - 1), st.integers(1, 10), st.integers(1, 4),
+                     st.floats(0, 4), st.floats(-8, -1),
+                     st.sampled_from([p for p, _ in _paths()]))
+
+
+@given(cancel_cases())
+def test_outputs_stay_in_the_hull_of_V_when_similarities_cancel(case):
+    hull_property()(case)
+
+
+def test_mutation_without_the_float64_fallback_leaves_the_hull():
+    def no_fallback(Q, K, V, **kw):
+        # eq. (8) in the input dtype with no round-off guard: what the torch path did
+        fq, fk = N.quadratic_features(Q), N.quadratic_features(K)
+        if kw.get("causal"):
+            sim = torch.tril(fq @ fk.T)
+            return (sim @ V) / sim.sum(-1, keepdim=True)
+        v1 = torch.cat([V, torch.ones_like(V[:, :1])], dim=-1)
+        nd = fq @ (fk.T @ v1)
+        return nd[:, :-1] / nd[:, -1:]
+    assert not run_property(hull_property(no_fallback), cancel_cases(), max_examples=60).passed
+
+
+def test_backends_agree_on_float32_cancellation():
+    if not N.native_available():
+        pytest.skip("native kernel unavailable")
+    for seed in range(20):
+        Q, K, V = _cancel_case(seed, 6, 2, 3.0, -5.0, torch.float32)
+        res = []
+        for backend in ("torch", "native"):
+            try:
+                res.append(N.linear_attention(Q, K, V, backend=backend))
+            except InputError as exc:
+                res.append(str(exc))
+        if isinstance(res[0], str) or isinstance(res[1], str):
+            assert res[0] == res[1], res
+        else:
+            assert torch.allclose(res[0], res[1], rtol=1e-5, atol=1e-5 * float(V.abs().max()))
