@@ -294,7 +294,8 @@ def download_mnist(folder: str | os.PathLike, *, timeout: float = 30.0,
     """Fetch the four canonical gzip files into ``folder`` (explicit ``--download`` only).
 
     Each file is checked against its SHA-256 before it is written (atomically); existing
-    valid files are kept. Without a network this fails with one line.
+    valid files are kept, and an existing file that is not the canonical one is an error
+    naming it (never replaced). Without a network this fails with one line.
     """
     import urllib.error
     import urllib.request
@@ -308,6 +309,9 @@ def download_mnist(folder: str | os.PathLike, *, timeout: float = 30.0,
         dest = folder / name
         if dest.is_file() and _sha256(dest.read_bytes()) == MNIST_GZ_SHA256[name]:
             continue
+        if os.path.lexists(dest):   # never replace a file it did not write
+            raise InputError(f"{dest} exists and is not the canonical {name}; move it away "
+                             f"to download a fresh copy (it is never replaced)")
         errors = []
         for base in MNIST_MIRRORS:
             try:

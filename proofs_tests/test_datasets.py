@@ -318,3 +318,18 @@ def test_cli_real_t10k_only_metrics_describe_the_folder(mnist_path, tmp_path, mo
     assert all("SHA-256 matches" in v for v in src["files"].values())
     assert (src["n_train"], src["n_test"]) == (8000, 2000)
     assert "no train files are present" in m["description"]
+
+
+@pytest.mark.parametrize("content", [b"", b"my own notes", b"\x1f\x8b\x08 truncated"])
+def test_download_never_replaces_a_file_it_did_not_write(tmp_path, monkeypatch, content):
+    """--download over a folder with a non-canonical file under a canonical name: one line
+    naming it, the file untouched, nothing fetched."""
+    calls = []
+    monkeypatch.setattr("urllib.request.urlopen", lambda *a, **k: calls.append(a))
+    name = next(iter(ds.MNIST_GZ_SHA256))
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(InputError, match="is never replaced") as exc:
+        ds.download_mnist(tmp_path)
+    assert name in str(exc.value) and "\n" not in str(exc.value)
+    assert (tmp_path / name).read_bytes() == content and not calls
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
