@@ -164,3 +164,41 @@ def test_sections_pass_fast_profile():
     for s in select("q1b") + select("q1b.grad_W1") + select("q1b.grad_W2"):
         a = s.run(ctx)
         assert a.passed, [c for c in a.checks if not c.passed]
+
+
+# ---------------------------------------------------------------- issue 11: PCA from the SVD of X, any scale
+@given(st.integers(0, 2**31 - 1), st.integers(2, 5), st.integers(1, 7),
+       st.floats(-300, 300), st.data())
+def test_pca_is_scale_invariant_property(seed, m, n, p10, data):
+    """PCA of c·X equals PCA of X for any c = 10^p, |p| ≤ 300 (from XXᵀ, 1e200 overflowed
+    and 1e−200 underflowed to "X is zero"): same scaled spectrum, same optimal subspace,
+    same identifiability verdict."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, n))
+    k = data.draw(st.integers(1, m - 1))
+    base, big = num.pca_solution(X, k), num.pca_solution(X * 10.0**p10, k)
+    r = base.scale / big.scale * 10.0**p10                # σ̃ scales by r² between the two
+    np.testing.assert_allclose(big.sigma_scaled, base.sigma_scaled * r * r,
+                               rtol=1e-12, atol=1e-13 * float(big.sigma_scaled[0]))
+    assert big.issues == base.issues
+    if base.subspace_unique:
+        ang = num.principal_angles(base.U_k, big.U_k)
+        assert float(np.max(ang)) < 1e-9
+
+
+def test_pca_of_extreme_scales_is_not_zero_or_nan():
+    for c in (1e200, 1e-200, 1e-300, 1e300):
+        p = num.pca_solution(c * np.diag([3.0, 2.0, 1.0]), 1)
+        assert p.subspace_unique and not any("zero" in i for i in p.issues)
+        assert np.allclose(np.abs(p.U_k[:, 0]), [1.0, 0.0, 0.0])
+        assert np.all(np.isfinite(p.sigma_scaled))
+
+
+@pytest.mark.parametrize("X, msg", [((1 + 1j) * np.eye(3), "complex"),
+                                    (np.array([[1, 2]], dtype=object), "object"),
+                                    (np.array([[np.nan, 1.0]]), "non-finite"),
+                                    (np.ones(3), "2-D")])
+def test_as_data_names_the_problem_in_one_line(X, msg):
+    with pytest.raises(InputError, match=msg) as exc:
+        num.as_data(X)
+    assert "\n" not in str(exc.value)
