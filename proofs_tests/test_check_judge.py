@@ -422,3 +422,27 @@ def test_import_is_cheap_and_judging_needs_no_hypothesis():
 
     before, after, status = json.loads(r.stdout.strip().splitlines()[-1])
     assert before == [] and after == [] and status == "refuted"
+
+
+# ------------------------------------------------------------------ more readings
+
+NUMERIC = {"qid": "q2a.i", "check_kind": "choice", "options": ["0", "1", "2", "3"], "choices": ["2"]}
+
+
+@pytest.mark.parametrize("text, status", [
+    ("2 linear layers", "correct"), ("two layers", "correct"), ("3 layers", "refuted"),
+    ("0 layers", "refuted"), ("not 2", "unjudged"), ("2.5 layers", "unjudged")])
+def test_numeric_options_read_a_leading_number(text, status):
+    assert ac.judge(NUMERIC, text).status == status
+
+
+def test_a_tiny_difference_is_still_a_difference():
+    """Non-rational values are compared at 50 digits: 10⁻²⁰·d is not round-off."""
+    v = ac.judge(entry("x", sp.sqrt(d), ["d"]), "sqrt(d) + d/10**20")
+    assert v.status == "refuted", v.line()
+
+
+def test_show_states_each_symbols_domain(reg):
+    shown = "\n".join(ac.describe(reg["q2b.col_norm_sq"]))
+    assert "lam ≥ 0" in shown and "sigma_i > 0" in shown
+    assert "d integer ≥ 1 (any size)" in "\n".join(ac.describe(reg["q3b"]))

@@ -386,9 +386,9 @@ def describe(entry) -> list[str]:
         lines.append(f"regime: {regime_text(data)} (the sequence is at least as long as the head "
                      "widths); complexities are compared as the sizes grow within it")
     if kind in ("expr", "vector"):
-        lines.append("domain: dimensions are integers ≥ 1 of any size, λ ≥ 0, σ > 0, μ real; "
-                     "'correct' is a proof (symbolic or an exact identity test), otherwise a "
-                     "counterexample or 'could not decide'")
+        lines.append("domain: " + _domain_text(entry) + "; 'correct' is a proof (symbolic, or an "
+                     "exact identity test with its false-accept bound), otherwise a "
+                     "counterexample or 'could not decide' (exit 2)")
     if kind == "expr" and data.get("shared_mean_form"):
         lines.append(f"vector mean μ ∈ R^{vector_symbols(entry).get('mu', 'd')}: answer in ‖μ‖² "
                      f"(expected {entry.get('expr')}), or with a shared mean μ (every coordinate "
@@ -401,6 +401,22 @@ def describe(entry) -> list[str]:
                  + (", ᵀ / ^T / .T for transpose" if kind == "matrix" else "")
                  + ("; a list [a, b, c]" if kind in ("vector", "feature_map") else ""))
     return lines
+
+
+def _domain_text(entry) -> str:
+    from hw7.checker.read_plain import symbol
+    from hw7.checker.search import domain_of
+
+    parts = []
+    for name in scalar_symbols(entry):
+        lo, inc, integer = domain_of(symbol(name))
+        if integer:
+            parts.append(f"{name} integer ≥ {lo} (any size)")
+        elif lo is None:
+            parts.append(f"{name} real")
+        else:
+            parts.append(f"{name} {'≥' if inc else '>'} {lo}")
+    return ", ".join(parts) if parts else "constants only"
 
 
 def example_answer(entry) -> str:

@@ -108,6 +108,10 @@ def _table(options):
     return table
 
 
+_LEADING_NUMBER = re.compile(
+    r"^\s*(\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten)\b(?![.,/]\d)", re.I)
+
+
 def match_option(text: str, options: list, *, strict: bool = False) -> str:
     """The option ``text`` names (tolerant of case, spacing, punctuation, synonyms and small
     typos). Raises :class:`Unjudgeable` when none or several match."""
@@ -118,6 +122,13 @@ def match_option(text: str, options: list, *, strict: bool = False) -> str:
     exact = [opt for opt, al in table if t in al]
     if len(exact) == 1:
         return exact[0]
+    if not strict and all(_norm(o).isdigit() for o in options):
+        m = _LEADING_NUMBER.match(str(text))  # "2 linear layers" names the option 2
+        if m:
+            n = _norm(m.group(1))
+            hit = [opt for opt in options if _norm(opt) == n]
+            if len(hit) == 1:
+                return hit[0]
     if not strict and len(t) >= 3:
         pre = [opt for opt, al in table if any(a.startswith(t) for a in al)]
         if len(pre) == 1:
@@ -169,6 +180,9 @@ def mentions(text: str, options: list):
     out = []
     for part in _JOINERS.split(text):
         if not part or not part.strip(" \t.,;:!?"):
+            continue
+        if all(_norm(o).isdigit() for o in options) and _LEADING_NUMBER.match(part):
+            out.append((match_option(part, options), False))  # "0 layers" is the option 0
             continue
         core, negated = _strip_negation(part)
         if not _norm(core):

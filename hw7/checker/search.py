@@ -25,7 +25,7 @@ from fractions import Fraction
 __all__ = ["DIM_NAMES", "REL_TOL", "differ", "domain_of", "fmt", "in_bounds", "sample_points",
            "simple_points", "time_boxed", "value"]
 
-REL_TOL = 1e-12              # non-rational values (50-digit evaluation): differences above this are real
+REL_TOL = 1e-30              # non-rational values are evaluated to 50 digits: differences above this are real
 DIM_NAMES = frozenset({"d", "N", "D", "M", "m", "n", "k", "P"})
 
 
