@@ -487,21 +487,25 @@ def _guard_fast(Q, K, V, q3, k3, v3, out_t, den, out_finite: bool) -> None:
     nk, d, m = k3.shape[1], k3.shape[2], v3.shape[2]
     e = d + 1
     gamma = _gamma(e * (e + 1) // 2, nk, dt)
-    if not out_finite or not _all_finite(den):
+    if not out_finite:
         _check_finite(Q, K, V)          # names a NaN/inf input before anything else
     with torch.no_grad():
         kf = k3.reshape(H, -1)
         # Σ_j ‖k̃_j‖² (a norm, not a matmul: FlopCounterMode counts only eq. (8)'s products)
-        kn = nk + torch.linalg.vector_norm(kf, dim=-1, keepdim=True) ** 2
+        kn = nk + torch.linalg.vector_norm(kf, dim=-1, keepdim=True) ** 2      # (H, 1)
         if out_finite:
-            # one global screen first (‖q_i‖² ≤ D·max|Q|²): three cheap passes, and in the
-            # usual case the only cost of the guard
+            # one global screen first (‖q_i‖² ≤ D·max|Q|²): three reductions and one
+            # transfer to Python — in the usual case the guard's whole cost
             lo_d, hi_d = torch.aminmax(den)
             lo_q, hi_q = torch.aminmax(q3)
-            qmax = 1.0 + d * torch.maximum(lo_q.abs(), hi_q.abs()) ** 2
-            if bool((gamma * qmax * kn.max() <= RESOLVE_FRACTION * lo_d) & torch.isfinite(hi_d)
-                    & (lo_d > torch.finfo(dt).tiny)):
+            lo_d, hi_d, lo_q, hi_q, kmax = torch.stack(
+                [lo_d, hi_d, lo_q, hi_q, kn.max()]).double().tolist()
+            qmax = 1.0 + d * max(abs(lo_q), abs(hi_q)) ** 2
+            if (math.isfinite(hi_d) and lo_d > torch.finfo(dt).tiny
+                    and gamma * qmax * kmax <= RESOLVE_FRACTION * lo_d):
                 return
+        if not _all_finite(den):
+            _check_finite(Q, K, V)      # a NaN/inf in Q or K reaches every denominator
         qn = 1.0 + torch.linalg.vector_norm(q3, dim=-1) ** 2                    # (H, nq)
         flag = _unresolved(den, qn * kn, gamma)
         if not out_finite:
