@@ -36,7 +36,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.strategies import SearchStrategy
 
-__all__ = ["PropertyResult", "property_check", "mutation_check", "jsonable"]
+__all__ = ["PropertyResult", "property_check", "mutation_check", "holds", "jsonable"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,21 @@ def mutation_check(wrong_prop: Callable[[Any], None], strategy: SearchStrategy, 
     """
     run = property_check(wrong_prop, strategy, max_examples=max_examples, seed=seed)
     return dataclasses.replace(run, expect_failure=True)
+
+
+def holds(prop: Callable[[Any], None], case) -> bool:
+    """Whether one given case satisfies ``prop`` (no AssertionError), for a fixed case.
+
+    >>> def positive(x):
+    ...     assert x > 0
+    >>> holds(positive, 3), holds(positive, -3)
+    (True, False)
+    """
+    try:
+        prop(case)
+    except AssertionError:
+        return False
+    return True
 
 
 def jsonable(x):

@@ -17,16 +17,19 @@ import numpy as np
 import pytest
 import sympy as sp
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from derivations import autoencoders as der_mod
 from hw7.cli import main
 from hw7.errors import InputError
+from hw7.properties import autoencoders as props
+from hw7core.props import mutation_check
 from numerics import autoencoders as num
 from numerics import datasets
+from numerics.montecarlo import zscore
 
-Z = 5.0
+Z = props.Z_MAX
 
 
 @pytest.fixture(scope="module")
@@ -58,45 +61,22 @@ def test_corruption_moments_symbolic(der):
 
 
 # ----------------------------------------------------------------------------- Eckart–Young
-def _rotated_data(m, n, seed):
-    rng = np.random.default_rng(seed)
-    q, _ = np.linalg.qr(rng.normal(size=(m, m)))
-    return rng.normal(size=(n, m)) @ np.diag(np.linspace(1.0, 3.0, m)) @ q
-
-
-def _linear_ae_matches(err, x, k, offset=0):
-    m = x.shape[1]
-    ref = num.discarded_eigen_sum(x, k + offset) if k + offset < m else 0.0
-    assert abs(err - ref) <= 1e-6 * max(ref, 1e-12) + 1e-12, (err, ref)
-
-
-_cases = st.integers(3, 7).flatmap(lambda m: st.tuples(
-    st.just(m), st.integers(1, m - 1), st.integers(m + 2, 50), st.integers(0, 2**31 - 1)))
+_cases = props.lowdim_cases()
 
 
 @given(_cases)
 def test_linear_ae_converges_to_pca_error(case):
-    m, k, n, seed = case
-    x = _rotated_data(m, n, seed)
-    err, _ = num.fit_linear_autoencoder(x, k, seed=seed % 97)
-    _linear_ae_matches(err, x, k)
+    props.linear_ae_reaches_eckart_young(0)(case)
 
 
-@settings(max_examples=10)
-@given(_cases)
-def test_mutation_off_by_one_reference_is_refuted(case):
-    """Feeding Σ_(i>k+1) λ_i to the same check must fail for every generated case."""
-    m, k, n, seed = case
-    x = _rotated_data(m, n, seed)
-    err, _ = num.fit_linear_autoencoder(x, k, seed=seed % 97)
-    with pytest.raises(AssertionError):
-        _linear_ae_matches(err, x, k, offset=1)
+def test_mutation_off_by_one_reference_is_refuted():
+    """Feeding Σ_(i>k+1) λ_i to the same check must be refuted."""
+    assert mutation_check(props.linear_ae_reaches_eckart_young(1), _cases, max_examples=10).ok
 
 
 def test_linear_ae_on_device(device):
-    x = _rotated_data(5, 40, 3)
-    err, model = num.fit_linear_autoencoder(x, 2, device=device)
-    _linear_ae_matches(err, x, 2)
+    props.linear_ae_reaches_eckart_young(0, device)((5, 2, 40, 3))
+    _, model = num.fit_linear_autoencoder(props.lowdim_data(5, 40, 3), 2, device=device)
     assert next(model.parameters()).device.type == device
 
 
@@ -133,32 +113,15 @@ def test_nonlinear_ae_with_latent_at_rank_reconstructs_nearly():
 
 
 # ----------------------------------------------------------------------------- corruptions
-def _z(est, se, pred):
-    return (est - pred) / se
+@given(props.mask_cases())
+def test_masking_noise_statistics(der, case):
+    props.mask_moments_agree(*props.mask_formulas(der))(case)
 
 
-def _check_mask(p, x, seed, var_fn, device="cpu"):
-    m, mse, v, vse = num.mask_noise_moments(x, p, 20_000, seed=seed, device=device)
-    assert abs(_z(m, mse, (1 - p) * x)) <= Z
-    assert abs(_z(v, vse, var_fn(x, p))) <= Z
-
-
-_mask_cases = st.tuples(st.floats(0.05, 0.95), st.floats(0.1, 1.0), st.integers(0, 2**31 - 1))
-
-
-@given(_mask_cases)
-def test_masking_noise_statistics(case):
-    p, x, seed = case
-    var = sp.lambdify((der_mod.x, der_mod.p), der_mod.corruptions(()).mask_var)
-    _check_mask(p, x, seed, var)
-
-
-@settings(max_examples=10)
-@given(st.tuples(st.floats(0.2, 0.8), st.floats(0.5, 1.0), st.integers(0, 2**31 - 1)))
-def test_mutation_wrong_masking_variance_is_refuted(case):
-    p, x, seed = case
-    with pytest.raises(AssertionError):
-        _check_mask(p, x, seed, lambda x, p: p * x * x)
+def test_mutation_wrong_masking_variance_is_refuted(der):
+    mean_fn, _ = props.mask_formulas(der)
+    assert mutation_check(props.mask_moments_agree(mean_fn, props.wrong_mask_variance),
+                          props.mask_cases(), max_examples=10).ok
 
 
 def test_corruption_moments_match_derivation(der, device):
@@ -171,7 +134,7 @@ def test_corruption_moments_match_derivation(der, device):
         "count_var": sp.lambdify((der_mod.P, der_mod.r, der_mod.s_), nz.mae_count_var),
     })
     for name, est, se, params in num.corruption_moments(100_000, seed=5, device=device):
-        assert abs(_z(est, se, float(f[name](*params)))) <= Z, name
+        assert abs(zscore(est, se, float(f[name](*params)))) <= Z, name
 
 
 @given(st.integers(1, 4), st.sampled_from([0.0, 0.25, 0.5, 0.75, 0.9]), st.integers(0, 9999))

@@ -2,31 +2,25 @@
 
 import sympy as sp
 from hypothesis import given
-from hypothesis import strategies as st
 
 from derivations import degradation as dm
+from hw7.properties import degradation as props
+from hw7core.props import mutation_check
 from numerics import degradation as num
 
 D = dm.derive()
-PLAIN = sp.lambdify((dm.L, dm.s), D.plain_gain)
-RES = sp.lambdify((dm.L, dm.s), D.residual_gain)
-CASES = st.tuples(st.integers(1, 6), st.floats(0.3, 1.3), st.booleans(), st.integers(0, 1000))
+GAIN = props.formulas(D)
 
 
-def _agrees(formula, case):
-    depth, s, res, seed = case
-    m, se = num.chain_gain(depth, s, n=32, trials=400, residual=res, seed=seed)
-    return abs(m - formula(depth, s, res)) <= 5 * se
-
-
-@given(CASES)
+@given(props.cases())
 def test_gain_matches_derivation(case):
-    assert _agrees(lambda L, s, r: RES(L, s) if r else PLAIN(L, s), case)
+    props.gain_agrees(GAIN)(case)
 
 
 def test_mutation_plain_formula_for_residual_fails():
-    # a wrong claim (residual gain = s^{2L}) must be refuted on residual cases
-    assert not _agrees(lambda L, s, r: PLAIN(L, s), (6, 0.5, True, 0))
+    # a wrong claim (residual gain = s^{2L}) must be refuted by the same property
+    assert mutation_check(props.gain_agrees(props.plain_for_residual(GAIN)), props.cases(),
+                          max_examples=20).ok
 
 
 def test_identity_path():

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from derivations import scaled_dot_product as D
 from hw7.errors import InputError
-from hw7.props import run_property
+from hw7.properties import scaled_dot_product as P
+from hw7core.props import mutation_check
 from numerics import scaled_dot_product as N
 
 
@@ -23,16 +24,7 @@ def der():
 
 @pytest.fixture(scope="module")
 def formulas(der):
-    args = (D.d, D.mu, D.sigma)
-    return sp.lambdify(args, der.mean_shared), sp.lambdify(args, der.var_shared)
-
-
-cases = st.tuples(
-    st.integers(1, 48),
-    st.floats(-2, 2, allow_nan=False, allow_infinity=False),
-    st.floats(0.25, 3, allow_nan=False, allow_infinity=False),
-    st.integers(0, 2**31 - 1),
-)
+    return P.formulas(der)
 
 
 def test_derived_objects_are_the_known_forms_by_simplification(der):
@@ -55,32 +47,28 @@ def test_summed_formula_matches_full_dot_product_sympy_stats(der, dim):
     assert sp.simplify(vg - ev) == 0
 
 
-@given(cases)
+@given(P.cases())
 def test_monte_carlo_numpy_agrees_with_derivation(formulas, case):
-    d, mu, sigma, seed = case
-    N.assert_moments_match(*formulas, d, mu, sigma, 20_000, seed)
+    P.moments_agree(*formulas)(case)
 
 
 @given(st.tuples(st.integers(1, 32), st.floats(-1.5, 1.5), st.floats(0.5, 2), st.integers(0, 999)))
 def test_monte_carlo_torch_agrees_with_derivation(formulas, device, case):
-    d, mu, sigma, seed = case
-    N.assert_moments_match(*formulas, d, mu, sigma, 20_000, seed, backend="torch", device=device)
+    P.moments_agree(*formulas, backend="torch", device=device)(case)
 
 
 def test_wrong_variance_d_squared_is_refuted_by_the_same_checker(formulas):
     mean_fn, _ = formulas
-    run = run_property(
-        lambda c: N.assert_moments_match(mean_fn, lambda d, mu, s: d**2, c[0], 0.0, 1.0,
-                                         20_000, c[1]),
-        st.tuples(st.integers(1, 48), st.integers(0, 999)), max_examples=20)
-    assert not run.passed  # Hypothesis found a d where Var = d² is wrong
+    run = mutation_check(P.moments_agree(mean_fn, P.wrong_variance), P.standard_cases(),
+                         max_examples=20)
+    assert run.ok  # Hypothesis found a d where Var = d² is wrong
 
 
 @given(st.integers(2, 48), st.integers(0, 2**31 - 1))
 def test_wrong_variance_fails_every_case_where_it_differs(formulas, d, seed):
     mean_fn, _ = formulas
     with pytest.raises(AssertionError):
-        N.assert_moments_match(mean_fn, lambda d, mu, s: d**2, d, 0.0, 1.0, 20_000, seed)
+        P.moments_agree(mean_fn, P.wrong_variance)((d, 0.0, 1.0, seed))
 
 
 @given(st.integers(2, 48), st.floats(0.5, 2), st.integers(0, 999))
@@ -90,7 +78,7 @@ def test_wrong_mean_without_square_fails(formulas, d, mu, seed):
     if abs(mu - 1) < 0.2:
         mu = mu + 0.5
     with pytest.raises(AssertionError):
-        N.assert_moments_match(lambda d, m, s: d * m, var_fn, d, mu, 1.0, 20_000, seed)
+        P.moments_agree(P.wrong_mean, var_fn)((d, mu, 1.0, seed))
 
 
 def test_scale_normalises_variance_numerically(der):
@@ -100,7 +88,8 @@ def test_scale_normalises_variance_numerically(der):
         s_val = s_fn(d)
         assert abs(N.zscore(est.var / s_val**2, est.var_se / s_val**2, 1.0)) <= N.Z_MAX
         # the mutation s = d leaves variance 1/d, far outside the band
-        assert abs(N.zscore(est.var / d**2, est.var_se / d**2, 1.0)) > N.Z_MAX
+        w = P.wrong_scale(d)
+        assert abs(N.zscore(est.var / w**2, est.var_se / w**2, 1.0)) > N.Z_MAX
 
 
 def test_numpy_and_torch_estimate_same_quantities(device):

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from hypothesis import strategies as st
 
 from derivations import autoencoders as der_mod
+from hw7.properties import autoencoders as props
 from hw7.props import property_check
 from hw7.registry import Answer, Check, Context, section
 from numerics import autoencoders as num
 from numerics import datasets
+from numerics.montecarlo import zscore
 
 RESULT = "autoencoders"
 DIGIT_LATENTS = [2, 4, 8, 16, 32]
 SYN_LATENTS = [1, 2, 4, 8, 16]
-Z = 5.0          # Monte Carlo checks: within 5 standard errors
+Z = props.Z_MAX  # Monte Carlo checks: within 5 standard errors
 MC_N = 200_000   # corrupted copies per Monte Carlo check
 EXACT_RTOL = 1e-9
 
@@ -179,10 +180,6 @@ def _symbolic_checks(ans: Answer, der) -> None:
                             {"mismatches": len(mismatches)}, "exactly equal", not mismatches))
 
 
-def _z(est, se, pred):
-    return float((est - pred) / se) if se > 0 else (0.0 if est == pred else float("inf"))
-
-
 def _corruption_checks(ctx: Context, ans: Answer, der) -> None:
     """Seeded Monte Carlo of the torch corruption functions vs the derived moments."""
     nz = der.noise
@@ -199,31 +196,21 @@ def _corruption_checks(ctx: Context, ans: Answer, der) -> None:
     }
     for name, est, se, params in res:
         pred = float(f[name](*params))
-        z = _z(est, se, pred)
+        z = float(zscore(est, se, pred))
         ans.checks.append(Check("numeric", f"Monte Carlo (torch, n={MC_N}, seed={seed}) {name} at "
                                 f"{params} vs derived {pred:.6g}",
                                 {"estimate": est, "se": se, "z": z}, f"|z| ≤ {Z:g}", abs(z) <= Z))
     n_prop = ctx.budget.q1a_mask_prop_examples
-    strat = st.tuples(st.floats(0.05, 0.95).map(lambda v: round(v, 3)),
-                      st.floats(0.1, 1.0).map(lambda v: round(v, 3)), st.integers(0, 2**31 - 1))
+    strat = props.mask_cases()
     mean_fn, var_fn = f["mask_mean"], f["mask_var"]
     ans.checks.append(property_check(
         "Hypothesis over (p, x): masking-noise Monte Carlo (n=20000) within 5 SE of derived "
-        "mean and variance", _mask_property(mean_fn, var_fn, ctx.device), strat,
+        "mean and variance", props.mask_moments_agree(mean_fn, var_fn, device=ctx.device), strat,
         max_examples=n_prop, seed=ctx.seed))
     ans.checks.append(property_check(
         "mutation: the wrong variance p·x² (forgetting the (1−p) factor) is refuted",
-        _mask_property(mean_fn, lambda x, p: p * x * x, ctx.device), strat,
+        props.mask_moments_agree(mean_fn, props.wrong_mask_variance, device=ctx.device), strat,
         max_examples=n_prop, seed=ctx.seed, expect_failure=True))
-
-
-def _mask_property(mean_fn, var_fn, device):
-    def prop(case):
-        p, x, seed = case
-        m, mse, v, vse = num.mask_noise_moments(x, p, 20_000, seed=seed, device=device)
-        assert abs(_z(m, mse, mean_fn(x, p))) <= Z, "mean"
-        assert abs(_z(v, vse, var_fn(x, p))) <= Z, "variance"
-    return prop
 
 
 def _pca_checks(ctx: Context, ans: Answer) -> None:
@@ -238,38 +225,17 @@ def _pca_checks(ctx: Context, ans: Answer) -> None:
                                 {"pca": p.train_mse, "reference": p.discarded_eigen_sum, "rel": rel},
                                 EXACT_RTOL, rel <= EXACT_RTOL))
     n_prop = ctx.budget.q1a_pca_prop_examples
-    strat = _lowdim_strategy()
+    strat = props.lowdim_cases()
     ans.checks.append(property_check(
         "Hypothesis over data (n, m, k): linear AE trained to convergence (L-BFGS, float64) "
-        f"reaches (1/m)Σ_(i>k) λ_i within rel {1e-6:g}", _linear_ae_property(0, ctx.device),
+        f"reaches (1/m)Σ_(i>k) λ_i within rel {props.EY_RTOL:g}",
+        props.linear_ae_reaches_eckart_young(0, ctx.device),
         strat, max_examples=n_prop, seed=ctx.seed))
     ans.checks.append(property_check(
         "mutation: the off-by-one reference (1/m)Σ_(i>k+1) λ_i is refuted by the same check",
-        _linear_ae_property(1, ctx.device), strat, max_examples=n_prop, seed=ctx.seed,
+        props.linear_ae_reaches_eckart_young(1, ctx.device), strat, max_examples=n_prop,
+        seed=ctx.seed,
         expect_failure=True))
-
-
-def _lowdim_strategy():
-    return st.tuples(st.integers(3, 8), st.integers(0, 2**31 - 1)).flatmap(
-        lambda t: st.tuples(st.just(t[0]), st.integers(1, t[0] - 1), st.integers(t[0] + 2, 60),
-                            st.just(t[1])))
-
-
-def _linear_ae_property(offset: int, device):
-    def prop(case):
-        m, k, n, seed = case
-        rng = np.random.default_rng(seed)
-        # distinct eigenvalues (well separated) so the optimum is well conditioned
-        x = rng.normal(size=(n, m)) @ np.diag(np.linspace(1.0, 3.0, m)) @ _rotation(rng, m)
-        err, _ = num.fit_linear_autoencoder(x, k, seed=seed % 1000, device=device)
-        ref = num.discarded_eigen_sum(x, k + offset) if k + offset < m else 0.0
-        assert abs(err - ref) <= 1e-6 * max(ref, 1e-12) + 1e-12, (err, ref)
-    return prop
-
-
-def _rotation(rng, m):
-    q, _ = np.linalg.qr(rng.normal(size=(m, m)))
-    return q
 
 
 def _sweep_checks(ctx: Context, ans: Answer, sweeps, data, syn) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations import degradation as der_mod
+from hw7.properties import degradation as props
 from hw7.registry import Answer, Check, Context, section
 from numerics import degradation as num
 
 RESULT = "degradation"
-Z = 5.0
+Z = props.Z_MAX
 
 
 @section("q6a", title="Degradation: why the 56-layer plain net trains worse", question="Q6(a)",
@@ -42,14 +43,12 @@ def q6a(ctx: Context, ans: Answer) -> None:
         "branches).")
     if not ctx.numeric:
         return
-    f_plain = sp.lambdify((der_mod.L, der_mod.s), der.plain_gain)
-    f_res = sp.lambdify((der_mod.L, der_mod.s), der.residual_gain)
+    gain = props.formulas(der)
     trials = ctx.budget.q6a_trials
     for depth, s, res in ((8, 0.8, False), (8, 0.5, True), (16, 1.2, False)):
-        m, se = num.chain_gain(depth, s, trials=trials, residual=res, seed=ctx.seed,
-                               device=ctx.device)
-        pred = float((f_res if res else f_plain)(depth, s))
-        z = (m - pred) / se
+        m, se, z = props.gain_z(gain, depth, s, res, trials=trials, seed=ctx.seed,
+                                device=ctx.device)
+        pred = gain(depth, s, res)
         ans.checks.append(Check(
             "numeric", f"Monte Carlo gain, {'residual' if res else 'plain'} L={depth}, s={s}, "
             f"n=64, {trials} trials (seed {ctx.seed}) vs derived {pred:.4g}",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations import missing_zero_grad as der_mod
+from hw7.properties import missing_zero_grad as props
 from hw7.registry import Answer, Check, Context, section
+from hw7core.props import holds
 from numerics import missing_zero_grad as num
 
 RESULT = "missing_zero_grad"
@@ -28,10 +30,10 @@ def q6c(ctx: Context, ans: Answer) -> None:
         ("θ_T: gradient g_s enters with weight T − s + 1", sp.latex(der.theta_T)),
         ("(θ, G) map on f = hθ²/2; det", sp.latex(der.buggy_map) + r",\ \det = " + sp.latex(der.buggy_det)),
     ]
-    ok_w = all(der.weights[f"g{s}"] == der.steps - s + 1 for s in range(1, der.steps + 1))
+    ok_w = holds(props.weights_are_linear, der)
     ans.checks += [
         Check("symbolic", "G_t − Σ_{s≤t} g_s for every t", sp.sstr(der.buffer_minus_sum),
-              "exactly 0", all(d == 0 for d in der.buffer_minus_sum)),
+              "exactly 0", holds(props.buffer_is_sum, der)),
         Check("symbolic", "coefficient of g_s in (θ_0−θ_T)/lr is T−s+1", sp.sstr(der.weights),
               "exact", ok_w),
         Check("symbolic", "det of the buggy (θ,G) map on a quadratic (1 ⇒ never contracts)",
@@ -43,13 +45,13 @@ def q6c(ctx: Context, ans: Answer) -> None:
         f"and the loss diverges. Fix: {FIX}.")
     if not ctx.numeric:
         return
-    ident = num.accumulation_identity(seed=ctx.seed, device=ctx.device)
-    mom = num.momentum_one_matches(seed=ctx.seed, device=ctx.device)
+    ident, mom = props.numeric_identity(ctx.seed, device=ctx.device)
+    tol = props.IDENTITY_TOL
     ans.checks += [
         Check("numeric", "float64: .grad after t buggy steps vs Σ of per-step autograd.grad",
-              ident, 1e-12, ident <= 1e-12),
+              ident, tol, ident <= tol),
         Check("numeric", "float64: buggy loop vs fixed loop with SGD(momentum=1) parameters",
-              mom, 1e-12, mom <= 1e-12),
+              mom, tol, mom <= tol),
     ]
     steps = ctx.budget.q6c_steps
     runs = [num.train_loop(steps, fixed=f, seed=ctx.seed, device=ctx.device,

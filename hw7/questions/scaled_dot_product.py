@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sympy as sp
-from hypothesis import strategies as st
 
 from derivations import scaled_dot_product as der_mod
 from hw7 import variants
+from hw7.properties import scaled_dot_product as props
 from hw7.props import property_check
 from hw7.registry import Answer, Check, Context, section
 from numerics import scaled_dot_product as num
@@ -57,10 +57,7 @@ def _derived(ctx: Context) -> der_mod.ScaledDotProduct:
 
 def _formulas(der):
     """Numeric functions of (d, mu, sigma) made from the derived SymPy objects."""
-    args = (der_mod.d, der_mod.mu, der_mod.sigma)
-    mean_fn = sp.lambdify(args, der.mean_shared, "math")
-    var_fn = sp.lambdify(args, der.var_shared, "math")
-    return mean_fn, var_fn
+    return props.formulas(der)
 
 
 def _samples(ctx: Context, d: int) -> int:
@@ -100,19 +97,6 @@ def _mc_checks(ctx: Context, ans: Answer, which: str, predicted, cases=None) -> 
             ))
 
 
-def _prop_strategy():
-    return st.tuples(st.integers(1, 48), st.floats(-2, 2, allow_nan=False).map(lambda x: round(x, 3)),
-                     st.floats(0.25, 3, allow_nan=False).map(lambda x: round(x, 3)),
-                     st.integers(0, 2**31 - 1))
-
-
-def _property(mean_fn, var_fn, n=20_000):
-    def prop(case):
-        d, mu, sigma, seed = case
-        num.assert_moments_match(mean_fn, var_fn, d, mu, sigma, n, seed)
-    return prop
-
-
 @section("q3a", title="E[qᵀk] for q, k ~ N(μ, σ²I)", question="Q3(a)", result=RESULT)
 def q3a(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
@@ -140,10 +124,11 @@ def q3a(ctx: Context, ans: Answer) -> None:
     n_prop = ctx.budget.q3_prop_examples
     ans.checks.append(property_check(
         "Hypothesis over (d, μ, σ): Monte Carlo (n=20000) within 5 SE of derived E and Var",
-        _property(mean_fn, var_fn), _prop_strategy(), max_examples=n_prop, seed=ctx.seed))
+        props.moments_agree(mean_fn, var_fn), props.cases(), max_examples=n_prop,
+        seed=ctx.seed))
     ans.checks.append(property_check(
         "mutation: the wrong formula E[qᵀk] = dμ is refuted by the same checker",
-        _property(lambda d, mu, s: d * mu, var_fn), _prop_strategy(),
+        props.moments_agree(props.wrong_mean, var_fn), props.cases(),
         max_examples=n_prop, seed=ctx.seed, expect_failure=True))
 
 
@@ -205,14 +190,14 @@ def q3b(ctx: Context, ans: Answer) -> None:
     std = [c for c in MC_CASES if c[1] == 0.0 and c[2] == 1.0]
     _mc_checks(ctx, ans, "var", var_fn, cases=std)
     n_prop = ctx.budget.q3_prop_examples
-    std_strategy = st.tuples(st.integers(1, 64), st.just(0.0), st.just(1.0),
-                             st.integers(0, 2**31 - 1))
+    std_strategy = props.standard_cases()
     ans.checks.append(property_check(
         "Hypothesis over d (μ=0, σ=1): Monte Carlo (n=20000) within 5 SE of Var = derived",
-        _property(mean_fn, var_fn), std_strategy, max_examples=n_prop, seed=ctx.seed))
+        props.moments_agree(mean_fn, var_fn), std_strategy, max_examples=n_prop,
+        seed=ctx.seed))
     ans.checks.append(property_check(
         "mutation: the wrong formula Var(qᵀk) = d² is refuted by the same checker",
-        _property(mean_fn, lambda d, mu, s: d**2), std_strategy, max_examples=n_prop,
+        props.moments_agree(mean_fn, props.wrong_variance), std_strategy, max_examples=n_prop,
         seed=ctx.seed, expect_failure=True))
 
 
