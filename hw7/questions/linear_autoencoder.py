@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import sympy
-from hypothesis import strategies as st
 
 import derivations.linear_autoencoder as der
 import numerics.linear_autoencoder as num
 from hw7 import variants
+from hw7.properties import linear_autoencoder as props
 from hw7.props import property_check
 from hw7.registry import Answer, Check, Context, section
 
@@ -22,9 +22,7 @@ def _derivation(ctx: Context) -> der.LinearAutoencoderDerivation:
 
 def _instance(seed: int, m: int = 6, k: int = 2, n: int = 40):
     """Random data with distinct eigenvalues (seeded)."""
-    rng = np.random.default_rng(seed)
-    sig = np.sort(rng.uniform(0.5, 5.0, m))[::-1] * n
-    return num.make_data(m, n, sig, seed=seed), k
+    return props.instance(seed, m=m, k=k, n=n)
 
 
 def _grad_rel_err(X, W1, W2, lam=None, device="cpu", derived=None):
@@ -185,27 +183,7 @@ def q1b(ctx: Context, ans: Answer) -> None:
                             "angle < 1e-4 rad, gap < 1e-7", ok, volatile=True))
 
     # properties: the family is stationary on generated data; mutations fail
-    def prop_family(ex):
-        m, k, n, seed = ex
-        X, _ = _instance(seed, m=m, k=k, n=n)
-        p = num.pca_solution(X, k)
-        C = np.random.default_rng(seed).standard_normal((k, k)) + 3 * np.eye(k)
-        W1, W2 = p.family(C)
-        d1, d2 = num.derived_gradients(X, W1, W2)
-        assert max(np.abs(d1).max(), np.abs(d2).max()) <= 1e-9 * p.sigma[0] * np.linalg.cond(C)
-        assert abs(num.loss(X, W1, W2) - p.tail_loss) <= 1e-9 * p.sigma[0]
-
-    def prop_no_inverse(ex):  # mutation: W1 = U_kᵀ without C⁻¹
-        m, k, n, seed = ex
-        X, _ = _instance(seed, m=m, k=k, n=n)
-        p = num.pca_solution(X, k)
-        C = np.random.default_rng(seed).standard_normal((k, k)) + 3 * np.eye(k)
-        W1, W2 = p.U_k.T, p.U_k @ C
-        d1, d2 = num.derived_gradients(X, W1, W2)
-        assert max(np.abs(d1).max(), np.abs(d2).max()) <= 1e-9 * p.sigma[0] * np.linalg.cond(C)
-
-    strat = st.integers(3, 7).flatmap(lambda m: st.tuples(
-        st.just(m), st.integers(1, m - 1), st.integers(m + 1, m + 30), st.integers(0, 10**6)))
+    prop_family, prop_no_inverse, strat = props.family_is_stationary, props.no_inverse, props.cases()
     n_ex = ctx.budget.q1b_prop_examples
     ans.checks.append(property_check("U_kC family stationary with loss Σ_{i>k}σ_i",
                                      prop_family, strat, max_examples=n_ex, seed=ctx.seed))
