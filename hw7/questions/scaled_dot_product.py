@@ -145,7 +145,7 @@ def _explicit_check(der, ans: Answer, which: str) -> None:
         sp.sstr(diff), "exactly 0", diff == 0))
 
 
-@section("q3.var_general", title="Var(qᵀk) for any σ and shared mean μ", question="Q3(a)-(b)",
+@section("q3.var_general", title="Var(qᵀk) for any σ and mean μ (vector, or shared μ·1)", question="Q3(a)-(b)",
          result=RESULT)
 def q3_var_general(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
