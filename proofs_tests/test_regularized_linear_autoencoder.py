@@ -13,6 +13,8 @@ import numerics.linear_autoencoder as lnum
 import numerics.regularized_linear_autoencoder as num
 from derivations.regularized_linear_autoencoder import derive
 from hw7.errors import InputError
+from hw7.properties import regularized_linear_autoencoder as P
+from hw7core.props import mutation_check
 
 
 @pytest.fixture(scope="module")
@@ -63,17 +65,15 @@ def test_closed_form_stationary_incl_collapse(case):
         assert any("collapse" in i for i in cf.issues)
 
 
-@given(cases)
-def test_mutated_closed_form_fails(case):
-    m, k, n, ratio, seed = case
-    X = _data(m, n, seed)
-    s = np.linalg.eigvalsh(X @ X.T)[::-1]
-    lam = max(ratio, 0.05) * s[k - 1] * 0.9 + 0.01 * s[k - 1]
-    cf = num.closed_form(X, k, lam)
-    W2 = cf.pca.U_k * cf.d**2                   # no square root
-    if np.all(cf.d == 0):
-        return                                  # everything collapsed: nothing to mutate
-    assert not _stationary(X, k, lam, W2.T, W2)
+@given(P.cf_cases())
+def test_closed_form_is_stationary_property(case):
+    P.closed_form_is_stationary()(case)
+
+
+def test_mutated_closed_form_fails():
+    # singular values 1 − λ/σ_i (no square root) must be refuted by the same property
+    assert mutation_check(P.closed_form_is_stationary(P.closed_form_without_sqrt),
+                          P.cf_cases(), max_examples=15).ok
 
 
 @settings(max_examples=6)
@@ -102,33 +102,20 @@ def test_closed_form_is_global_minimum(m, ratio, seed):
     assert min(best) <= cf.loss * (1 + 1e-6)
 
 
-wd_cases = st.tuples(st.integers(3, 6), st.integers(2, 6), st.integers(1, 5),
-                     st.floats(0.01, 2.0), st.integers(0, 10**6))
-
-
-def _map_residual(case, wd_fn):
-    m, nb, B, ratio, seed = case
-    n = B * max(nb, -(-(m + 1) // B))
-    X = _data(m, n, seed)
-    lam = ratio * np.linalg.eigvalsh(X @ X.T)[-1]
-    rng = np.random.default_rng(seed)
-    W1, W2 = rng.standard_normal((2, m)), rng.standard_normal((m, 2))
-    return num.sgd_direction_parallel_residual(X, W1, W2, lam, wd_fn(lam, m, n, B), B)
-
-
-@given(wd_cases)
+@given(P.wd_cases())
 def test_weight_decay_mapping(case):
-    res, c = _map_residual(case, lambda lam, m, n, B: num.weight_decay(lam, m, n))
-    m = case[0]
-    assert res < 1e-10
-    assert c > 0 and np.isfinite(c) and m > 0
+    P.weight_decay_map_holds(P.derived_weight_decay("sum"))(case)
 
 
-@given(wd_cases)
-def test_weight_decay_mapping_mutation_fails(case):
-    # 2λ/n (forgetting MSELoss's 1/m) must be refuted on every case
-    res, _ = _map_residual(case, lambda lam, m, n, B: 2 * lam / n)
-    assert res > 1e-6
+@given(P.wd_cases())
+def test_weight_decay_mapping_1_over_n(case):
+    P.weight_decay_map_holds(P.derived_weight_decay("1/n"), mean=True)(case)
+
+
+@pytest.mark.parametrize("wrong", [P.weight_decay_without_m, P.per_batch_weight_decay])
+def test_weight_decay_mapping_mutation_fails(wrong):
+    # 2λ/n (MSELoss's 1/m forgotten) and 2λ/(mB) must be refuted by the same property
+    assert mutation_check(P.weight_decay_map_holds(wrong), P.wd_cases(), max_examples=15).ok
 
 
 def test_repeated_eigenvalues_reported():

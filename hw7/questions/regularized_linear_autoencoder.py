@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import sympy
-from hypothesis import strategies as st
 
 import numerics.linear_autoencoder as lnum
 import numerics.regularized_linear_autoencoder as num
 from derivations.regularized_linear_autoencoder import derive
 from hw7 import variants
+from hw7.properties import regularized_linear_autoencoder as props
 from hw7.props import property_check
 from hw7.questions.linear_autoencoder import gradient_section
 from hw7.registry import Answer, Check, Context, section
@@ -37,9 +37,7 @@ def _objective_data(ctx: Context, X):
 
 
 def _data(seed: int, m: int = 6, n: int = 60, top: float = 5.0):
-    rng = np.random.default_rng(seed)
-    sig = np.sort(rng.uniform(0.3, top, m))[::-1] * n
-    return num.as_data(lnum.make_data(m, n, sig, seed=seed))
+    return props.data(seed, m=m, n=n, top=top)
 
 
 @section("q2.grad_W1", title="∂L_λ/∂W1 for the regularised LAE", question="Q2",
@@ -294,40 +292,16 @@ def q2a(ctx: Context, ans: Answer) -> None:
                             gaps["derived"] < 1e-9 and gaps[wrong] > 1e-3,
                             volatile=True))
 
-    def prop_map(ex):
-        m, n_b, B, lr, seed = ex
-        n = B * max(n_b, -(-(m + 1) // B))      # a multiple of B with n ≥ m + 1
-        X = _data(seed, m=m, n=n)
-        lam = lr * float(np.linalg.eigvalsh(X @ X.T)[-1])
-        r = np.random.default_rng(seed)
-        W1, W2 = r.standard_normal((2, m)), r.standard_normal((m, 2))
-        res, c = num.sgd_direction_parallel_residual(X, W1, W2, n * lam if mean else lam,
-                                                     wd_fn(lam, m, n, B), B)
-        assert res < 1e-10 and abs(c * m * n - 1) < 1e-10
-
-    strat = st.tuples(st.integers(3, 6), st.integers(2, 8), st.integers(1, 6),
-                      st.floats(0.01, 2.0), st.integers(0, 10**6))
-
-    def wd_fn(lam, m, n, B):
-        return num.weight_decay(lam, m, n, objective=obj)
-
+    strat = props.wd_cases()
     n_ex = ctx.budget.q2a_prop_examples
     ans.checks.append(property_check("derived weight_decay makes the expected SGD step a step "
-                                     "on L_λ", prop_map, strat, max_examples=n_ex,
-                                     seed=ctx.seed))
-
-    def wd_fn_wrong(lam, m, n, B):  # mutation: per-batch scaling 2λ/(mB)
-        return 2 * lam / (m * B)
-
-    def prop_wrong(ex):
-        nonlocal wd_fn
-        saved, wd_fn = wd_fn, wd_fn_wrong
-        try:
-            prop_map(ex)
-        finally:
-            wd_fn = saved
-
-    ans.checks.append(property_check("mutation weight_decay = 2λ/(mB) is refuted", prop_wrong,
+                                     "on L_λ",
+                                     props.weight_decay_map_holds(props.derived_weight_decay(obj),
+                                                                  mean),
+                                     strat, max_examples=n_ex, seed=ctx.seed))
+    ans.checks.append(property_check("mutation weight_decay = 2λ/(mB) is refuted",
+                                     props.weight_decay_map_holds(props.per_batch_weight_decay,
+                                                                  mean),
                                      strat, max_examples=n_ex, seed=ctx.seed,
                                      expect_failure=True))
 
@@ -461,39 +435,15 @@ def q2b(ctx: Context, ans: Answer) -> None:
                             all(r[6] <= r[4] for r in mini), volatile=True))
     _figure(ctx, ans, sigv, k, pts)
 
-    def prop_cf(ex):
-        m, k, n, ratio, seed = ex
-        Xp = _data(seed, m=m, n=n)
-        s = np.linalg.eigvalsh(Xp @ Xp.T)[::-1]
-        lam = ratio * s[k - 1]
-        cf = cf_fn(Xp, k, lam)
-        g1, g2 = lnum.autograd_gradients(Xp, cf.W1, cf.W2, lam=lam)
-        assert max(np.abs(g1).max(), np.abs(g2).max()) <= 1e-9 * s[0]
-
-    cf_fn = num.closed_form
-    strat = st.integers(3, 7).flatmap(lambda m: st.tuples(
-        st.just(m), st.integers(1, m - 1), st.integers(m + 1, m + 30), st.floats(0.0, 3.0),
-        st.integers(0, 10**6)))
+    strat = props.cf_cases()
     n_ex = ctx.budget.q2b_prop_examples
-    ans.checks.append(property_check("closed form is stationary (incl. λ ≥ σ_i, λ = 0)", prop_cf,
-                                     strat, max_examples=n_ex, seed=ctx.seed))
-
-    def wrong_cf(Xp, k, lam):  # mutation: singular value 1 − λ/σ instead of its square root
-        cf = num.closed_form(Xp, k, lam)
-        cf.W2 = cf.pca.U_k * cf.d**2
-        cf.W1 = cf.W2.T
-        return cf
-
-    def prop_wrong(ex):
-        nonlocal cf_fn
-        saved, cf_fn = cf_fn, wrong_cf
-        try:
-            prop_cf(ex)
-        finally:
-            cf_fn = saved
-
+    ans.checks.append(property_check("closed form is stationary (incl. λ ≥ σ_i, λ = 0)",
+                                     props.closed_form_is_stationary(), strat,
+                                     max_examples=n_ex, seed=ctx.seed))
     ans.checks.append(property_check("mutation d_i = 1 − λ/σ_i (no square root) is refuted",
-                                     prop_wrong, strat, max_examples=n_ex, seed=ctx.seed,
+                                     props.closed_form_is_stationary(
+                                         props.closed_form_without_sqrt),
+                                     strat, max_examples=n_ex, seed=ctx.seed,
                                      expect_failure=True))
 
 
