@@ -33,6 +33,16 @@ from hw7core.arrays import check_array
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
+__all__ = [
+    "KINDS", "NOISE_TYPES", "LOSSES", "PROBE_CS", "check_latent", "check_ratio", "check_std",
+    "gaussian_noise", "bernoulli_mask", "random_patch_mask", "mean_var_se", "mask_noise_moments",
+    "corruption_moments", "MLPAutoencoder", "ACTIVATIONS", "default_config", "TrainConfig",
+    "Trained", "seeded_generator", "train_autoencoder", "fit_linear_autoencoder",
+    "discarded_eigen_sum", "ProbeResult", "linear_probe", "recon_mse", "PCAResult",
+    "pca_baseline", "SweepRow", "evaluate", "raw_pixel_probe", "random_encoder_probe", "Sweep",
+    "sweep", "plot_reconstructions", "plot_metrics",
+]
+
 KINDS = ("ae", "dae", "mae")
 NOISE_TYPES = ("gaussian", "mask")
 LOSSES = ("bce", "mse")

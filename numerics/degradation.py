@@ -10,6 +10,8 @@ from torch import nn
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
+__all__ = ["chain_gain", "MLP", "task", "train_error_curve", "grad_norms_at_init"]
+
 
 def chain_gain(depth: int, s: float, n: int = 64, trials: int = 200, residual=False,
                seed: int = 0, device=None):

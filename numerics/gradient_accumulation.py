@@ -13,6 +13,9 @@ from torch import nn
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
+__all__ = ["PAIRS", "ResCNN", "make_model", "accumulated_grad", "accumulation_errors", "data",
+           "batch_one_batchnorm"]
+
 PAIRS = [(1, 32), (2, 16), (4, 8), (8, 4), (16, 2), (32, 1)]
 
 

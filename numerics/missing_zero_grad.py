@@ -14,6 +14,9 @@ from torch import nn
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
+__all__ = ["LoopRun", "synthetic_batch", "make_model", "train_loop", "accumulation_identity",
+           "momentum_one_matches"]
+
 
 @dataclass
 class LoopRun:
