@@ -116,15 +116,26 @@ def test_negations_never_select_the_option(reg, text, missing):
     assert v.status == "refuted" and v.counterexample["missing"] == missing, (text, v.line())
 
 
+def test_an_option_starting_with_zero_is_not_a_negation(reg):
+    e = {"qid": "q6c", "check_kind": "choice", "choices": ["b"],
+         "options": ["zero_grad once, outside the loop (gradients accumulate)", "b"]}
+    v = ac.judge(e, "zero_grad once outside the loop")
+    assert v.status == "refuted" and "zero_grad once" in v.read_as, v.line()
+
+
 @pytest.mark.parametrize("text", ["SGD, weight decay", "L2 regularization and SGD",
                                   "stochastic gradient descent + weight decay"])
 def test_choice_set_synonyms(reg, text):
     assert ac.judge(reg["q2a.iii"], text).status == "correct"
 
 
-def test_negating_the_chosen_option_is_not_judged(reg):
+def test_ruling_out_the_derived_option_is_refuted_and_a_bare_negation_is_not_judged(reg):
     v = ac.judge(reg["q2a.ii"], "not L2 loss")
-    assert v.exit_code == 2 and "not nn.MSELoss" in v.message
+    assert v.status == "refuted" and "rules out 'nn.MSELoss'" in v.message, v.line()
+    v = ac.judge(reg["q6b"], "not LayerNorm")  # says what it is not, names nothing: exit 2
+    assert v.exit_code == 2 and "not LayerNorm" in v.message, v.line()
+    v = ac.judge(reg["q6b"], "Not BatchNorm")
+    assert v.status == "refuted", v.line()
 
 
 # ------------------------------------------------------------------ Big-O: one regime
@@ -431,7 +442,8 @@ NUMERIC = {"qid": "q2a.i", "check_kind": "choice", "options": ["0", "1", "2", "3
 
 @pytest.mark.parametrize("text, status", [
     ("2 linear layers", "correct"), ("two layers", "correct"), ("3 layers", "refuted"),
-    ("0 layers", "refuted"), ("not 2", "unjudged"), ("2.5 layers", "unjudged")])
+    ("Two linear layers (encoder and decoder)", "correct"),
+    ("0 layers", "refuted"), ("not 2", "refuted"), ("not 3", "unjudged"), ("2.5 layers", "unjudged")])
 def test_numeric_options_read_a_leading_number(text, status):
     assert ac.judge(NUMERIC, text).status == status
 

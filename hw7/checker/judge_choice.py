@@ -52,10 +52,10 @@ _NEG_BEFORE = re.compile(
     r"^(?:not|no|non|without|never|neither|nor|dont|don't|do not|does not|doesn't|isn't|is not|"
     r"avoid|avoiding|exclude|excluding|except|remove|removing|disable|disabling|drop|dropping|"
     r"zero|0|anything but|anything other than|other than|instead of|rather than|minus|but not|"
-    r"and not|or not|un|de)[\s\-_]+", re.I)
+    r"and not|or not|un|de)[\s\-]+", re.I)
 _NEG_AFTER = re.compile(
-    r"(?:[\s\-_]+(?:set to|equal to|equals|=|of|at|is)?\s*(?:0|zero|0\.0|none|false|off)|"
-    r"[\s\-_]+(?:is |are )?(?:off|disabled|removed|turned off|switched off|not used|unused|"
+    r"(?:[\s\-]+(?:set to|equal to|equals|=|of|at|is)?\s*(?:0|zero|0\.0|none|false|off)|"
+    r"[\s\-]+(?:is |are )?(?:off|disabled|removed|turned off|switched off|not used|unused|"
     r"not needed|not required|isn't needed|is not needed|not necessary|excluded|omitted|"
     r"dropped|skipped)|[\s\-_?!,.:;]+(?:no|not|nope|never|wrong))\s*[.!]*$", re.I)
 # Where one mention ends and the next begins inside one part.
@@ -225,7 +225,8 @@ def judge_choice(qid, entry, text) -> Verdict:
     ref = reference_options(entry)
     if entry["check_kind"] == "choice":
         whole = _norm(text)
-        if whole in {a for _, al in _table(options) for a in al}:
+        numeric = all(_norm(o).isdigit() for o in options) and _LEADING_NUMBER.match(text)
+        if whole in {a for _, al in _table(options) for a in al} or numeric:
             found = mentions(text, options)
         else:
             found = [m for part in split_choices(text) for m in mentions(part, options)]
@@ -233,6 +234,10 @@ def judge_choice(qid, entry, text) -> Verdict:
         negated = {o for o, neg in found if neg}
         if chosen & negated:
             raise Unjudgeable("the answer both names and negates the same option")
+        if ref[0] in negated:  # ruling out the derived answer is wrong, whatever else it says
+            read = "not " + "; not ".join(sorted(map(str, negated)))
+            return Verdict(qid, "refuted", f"the answer rules out '{ref[0]}', the derived answer",
+                           "option match", parsed=read, read_as=read)
         if not chosen:
             which = "; ".join(sorted(map(str, negated)))
             raise Unjudgeable(f"the answer only says what it is not (not {which}): "
