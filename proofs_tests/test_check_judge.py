@@ -265,13 +265,17 @@ def test_domain_edges_and_large_values():
     assert v.status == "refuted" and sp.Rational(v.counterexample["values"]["mu"]) < 0
 
 
-def test_undecidable_answers_exit_2_never_0():
-    """sqrt(d + 2√d + 1) = √d + 1, but neither SymPy nor the identity test proves it:
-    'could not decide' (exit 2), never a sampled 'correct'."""
-    v = ac.judge(entry("x", sp.sqrt(d) + 1, ["d"]), "sqrt(d + 2*sqrt(d) + 1)")
+@pytest.mark.parametrize("ref, text", [
+    (sp.sqrt(d) + 1, "sqrt(d + 2*sqrt(d) + 1)"),          # proved: radicand factored, d = t²
+    (sp.Abs(mu + 1), "sqrt(mu**2 + 2*mu + 1)"),           # true, but not proved today
+])
+def test_equal_answers_are_proved_or_undecided_never_sampled(ref, text):
+    """An answer the checker cannot prove is 'could not decide' (exit 2), never a sampled
+    'correct'; what it proves says how."""
+    v = ac.judge(entry("x", ref, ["d", "mu"]), text)
     assert v.status in ("correct", "unjudged"), v.line()
     if v.status == "correct":
-        assert v.method.startswith("symbolic"), v.line()
+        assert v.method.startswith(("symbolic", "exact identity", "piecewise")), v.line()
     else:
         assert "could not decide" in v.line() and v.exit_code == 2
 

@@ -159,6 +159,17 @@ def _root_substitution(expr):
     return subs, back
 
 
+def _factor_radicands(expr):
+    """Radicands factored (an identity): √(t² + 2t + 1) becomes √((t + 1)²) = t + 1 for t > 0."""
+    import sympy
+
+    def fix(p):
+        return sympy.factor(p.base) ** p.exp
+
+    return expr.replace(lambda p: p.is_Pow and p.exp.is_Rational and not p.exp.is_Integer
+                        and p.base.is_Add and p.base.free_symbols, fix)
+
+
 def _rationalise(expr, atoms: dict):
     """``expr`` with every non-rational part (a function, a power with a non-integer or
     symbolic exponent) replaced by a fresh symbol recorded in ``atoms``."""
@@ -262,6 +273,10 @@ def identity_test(diff, *, seed: int = 0):
         return True, "symbolic"
     subs, _ = _root_substitution(diff)
     e = diff.xreplace(subs) if subs else diff
+    if e == 0:
+        return True, "symbolic"
+    factored = time_boxed(lambda: _factor_radicands(e), SIMPLIFY_SECONDS)
+    e = e if factored is None else factored
     if e == 0:
         return True, "symbolic"
     atoms: dict = {}
