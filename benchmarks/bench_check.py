@@ -1,14 +1,32 @@
-"""Benchmark: `hw7 check` latency over the test corpus (issue 7; target median < 0.5 s).
+"""Benchmark: `hw7 check` latency, start-up and batch throughput (issues 7, 12).
 
-Usage: python benchmarks/bench_check.py [--cli N] [--timeout S]
+Usage: python benchmarks/bench_check.py [--cli N] [--timeout S] [--fresh N]
+       python benchmarks/bench_check.py --startup N [--baseline REV] [--no-latency]
+       python benchmarks/bench_check.py --batch [--jobs J] [--class-size S] [--no-latency]
 
-Judges every answer of the corpus in proofs_tests/test_answer_check.py (equivalent
-forms, wrong answers, the hostile corpus against four question kinds) plus the
-registered sections' own answers, each through ``judge_limited`` (forked child,
-hard time limit: exactly what the command does after start-up), and prints the
-median, 90th percentile and max per verdict and per kind. With ``--cli N`` it
-also times N whole ``python -m hw7 check`` processes (interpreter start-up and
-imports included, reference entries from the cache).
+Latency (default): judges every answer of the corpus in proofs_tests/test_check.py
+(equivalent forms, wrong answers, the hostile corpus against four question kinds)
+plus the registered sections' own answers, each through ``judge_limited`` (forked
+child, hard time limit: exactly what the command does after start-up), and prints
+the median, 90th percentile and max per verdict and per kind. With ``--cli N`` it
+also times N whole ``python -m hw7 check`` processes.
+
+``--startup N`` (issue 12 target: median < 0.5 s): N whole processes
+``python -m hw7 check q3c 'sqrt(d)'`` (interpreter start-up, imports, reference,
+judgement, exit), wall time and CPU time (user + sys of the process and its
+children; the CPU time is what a loaded machine inflates least). With
+``--baseline REV`` the same command also runs from an export of git revision REV
+(``git archive``, in a temporary folder), interleaved run by run with a snapshot of
+the working tree, so the before/after ratio is measured in one run. Each uses its
+own private, pre-filled reference cache.
+
+``--batch`` (issue 12 target: >= 100 judgements/s on the 2-core machine): whole
+``hw7 check --batch FILE --quiet --out FILE`` processes on two batches built from
+the notation corpus proofs_tests/check_corpus.jsonl: *distinct* (every corpus
+answer once: each is a separate judgement) and *class* (``--class-size`` students
+each answering every checkable question with an answer drawn, seeded, from that
+question's corpus answers: repeated answers are judged once, as in a real class).
+Prints answers/s and distinct judgements/s, start-up included.
 """
 
 from __future__ import annotations
@@ -27,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _corpus():
-    spec = importlib.util.spec_from_file_location("tac", ROOT / "proofs_tests" / "test_answer_check.py")
+    spec = importlib.util.spec_from_file_location("tac", ROOT / "proofs_tests" / "test_check.py")
     t = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(ROOT / "proofs_tests"))
     spec.loader.exec_module(t)
@@ -82,8 +100,28 @@ def main() -> None:
                          "judgement after imports (lazy first-use costs included)")
     ap.add_argument("--warm", action="store_true",
                     help="keep SymPy's cache between answers (default: cleared, as in a fresh process)")
+    ap.add_argument("--no-latency", action="store_true", help="skip the per-answer latency table")
+    ap.add_argument("--startup", type=int, default=0, metavar="N",
+                    help="time N whole `hw7 check q3c sqrt(d)` processes (wall and CPU)")
+    ap.add_argument("--baseline", default=None, metavar="REV",
+                    help="with --startup: also time git revision REV, interleaved")
+    ap.add_argument("--batch", action="store_true", help="time `hw7 check --batch` throughput")
+    ap.add_argument("--jobs", type=int, default=None, help="--jobs of the batch runs")
+    ap.add_argument("--class-size", type=int, default=100,
+                    help="students in the simulated class batch (default 100)")
     args = ap.parse_args()
+    if not args.no_latency:
+        _latency(args)
+    if args.startup:
+        _startup(args)
+    if args.batch:
+        _throughput(args)
+
+
+def _latency(args) -> None:
     from sympy.core.cache import clear_cache
+
+    from hw7.checker import judge as ac
 
     items = _corpus()
     hostile_ids = {id(it) for it in items[-_N_HOSTILE:]}
@@ -149,6 +187,134 @@ def main() -> None:
             ts.append(time.perf_counter() - t0)
         print(f"whole process `hw7 check {entry['qid']} ...` ({args.cli} runs, cached reference): "
               f"median {statistics.median(ts):.3f} s, max {max(ts):.3f} s")
+
+
+# ---------------------------------------------------------------- start-up (issue 12)
+
+def _run_timed(cmd, cwd, env):
+    """(wall seconds, CPU seconds of the process and its children, returncode)."""
+    import os
+
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return wall, ru.ru_utime + ru.ru_stime, p.returncode
+
+
+def _export(rev: str, dest: Path) -> None:
+    """The tree of git revision ``rev`` in ``dest`` (git archive: the repository is untouched)."""
+    arch = subprocess.run(["git", "archive", "--format=tar", rev], cwd=ROOT, capture_output=True,
+                          check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=arch, check=True)
+
+
+def _startup(args) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="hw7-bench-") as tmp:
+        # snapshots: the reference cache is keyed by a hash of the sources, so a tree that
+        # changes under the benchmark (someone editing) would derive on every run
+        work = Path(tmp) / "working"
+        for sub in ("hw7", "hw7core", "derivations", "numerics"):
+            shutil.copytree(ROOT / sub, work / sub, ignore=shutil.ignore_patterns("__pycache__"))
+        trees = {"working tree (snapshot)": work}
+        if args.baseline:
+            base = Path(tmp) / "baseline"
+            base.mkdir()
+            _export(args.baseline, base)
+            trees[f"baseline {args.baseline}"] = base
+        cmd = [sys.executable, "-m", "hw7", "check", "q3c", "sqrt(d)"]
+        envs = {}
+        for name, tree in trees.items():  # one private cache each (a tree may evict others' files)
+            envs[name] = dict(os.environ, HW7_CACHE_DIR=str(tree / ".cache"), HW7_QUIET="1",
+                              PYTHONPATH=str(tree))
+            for _ in range(2):  # fill its reference cache (and the OS file cache)
+                _run_timed(cmd, tree, envs[name])
+        walls = {name: [] for name in trees}
+        cpus = {name: [] for name in trees}
+        codes = {name: set() for name in trees}
+        for _ in range(args.startup):  # interleaved: a load spike hits both alike
+            for name, tree in trees.items():
+                w, c, rc = _run_timed(cmd, tree, envs[name])
+                walls[name].append(w)
+                cpus[name].append(c)
+                codes[name].add(rc)
+        print(f"whole process `hw7 check q3c 'sqrt(d)'`, {args.startup} runs each, interleaved "
+              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        print(f"  {'tree':<28} {'wall median':>12} {'wall min':>9} {'CPU median':>11} {'exit':>5}")
+        for name in trees:
+            print(f"  {name:<28} {statistics.median(walls[name]):11.3f}s "
+                  f"{min(walls[name]):8.3f}s {statistics.median(cpus[name]):10.3f}s "
+                  f"{','.join(map(str, sorted(codes[name]))):>5}")
+        if args.baseline:
+            a, b = list(trees)
+            print(f"  ratio working/baseline: wall {statistics.median(walls[a]) / statistics.median(walls[b]):.2f}, "
+                  f"CPU {statistics.median(cpus[a]) / statistics.median(cpus[b]):.2f}")
+        med = statistics.median(walls["working tree (snapshot)"])
+        print(f"target median < 0.5 s: {'met' if med < 0.5 else 'NOT met'} ({med:.3f} s wall; "
+              f"{statistics.median(cpus['working tree (snapshot)']):.3f} s CPU)")
+
+
+# ---------------------------------------------------------------- batch throughput (issue 12)
+
+def _corpus_rows() -> list[tuple[str, str]]:
+    rows = []
+    for line in (ROOT / "proofs_tests" / "check_corpus.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            rows.append((d["qid"], d["answer"]))
+    return rows
+
+
+def _throughput(args) -> None:
+    import os
+    import random
+    import tempfile
+
+    corpus = _corpus_rows()
+    distinct = list(dict.fromkeys(corpus))
+    by_q = defaultdict(list)
+    for q, a in distinct:
+        by_q[q].append(a)
+    rng = random.Random(0)  # seeded: the class batch is the same every run
+    klass = [(f"s{i:04d}", q, rng.choice(answers)) for i in range(args.class_size)
+             for q, answers in sorted(by_q.items())]
+    batches = {"distinct": [(f"s{i:04d}", q, a) for i, (q, a) in enumerate(distinct)],
+               "class": klass}
+    print(f"hw7 check --batch throughput (whole process, start-up included; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(f"  {'batch':<10} {'answers':>8} {'distinct':>9} {'wall':>8} {'answers/s':>10} "
+          f"{'judgements/s':>13}  verdicts")
+    with tempfile.TemporaryDirectory(prefix="hw7-bench-") as tmp:
+        for name, rows in batches.items():
+            src = Path(tmp) / f"{name}.jsonl"
+            src.write_text("".join(json.dumps({"student": s, "qid": q, "answer": a}) + "\n"
+                                   for s, q, a in rows), encoding="utf-8")
+            out = Path(tmp) / f"{name}.out.jsonl"
+            cmd = [sys.executable, "-m", "hw7", "check", "--batch", str(src), "--quiet",
+                   "--out", str(out)]
+            if args.jobs:
+                cmd += ["--jobs", str(args.jobs)]
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+            wall = time.perf_counter() - t0
+            if r.returncode != 0:
+                print(f"  {name}: failed: {r.stderr.strip()[-300:]}")
+                continue
+            recs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+            n_distinct = len({(q, " ".join(a.split())) for _, q, a in rows})
+            counts = defaultdict(int)
+            for x in recs:
+                counts[x["status"]] += 1
+            print(f"  {name:<10} {len(rows):8d} {n_distinct:9d} {wall:7.1f}s {len(rows) / wall:10.1f} "
+                  f"{n_distinct / wall:13.1f}  " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    print("target >= 100 judgements/s: see the rows above (answers/s counts every answer of the "
+          "batch; judgements/s only the distinct ones actually judged)")
 
 
 if __name__ == "__main__":

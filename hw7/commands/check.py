@@ -122,11 +122,16 @@ def _check_output_args(args, fmt: str) -> None:
         formats.check_lines_target(args.out, fmt)
 
 
-def _import_quietly() -> None:
-    """Import SymPy and the readers with the garbage collector paused (start-up, issue 12).
+def _import_quietly(batch: bool = False) -> None:
+    """Import SymPy, the readers (and for a batch the judges) with the garbage collector
+    paused, then freeze what was imported (start-up, issue 12).
 
-    The import allocates a few hundred thousand long-lived objects and the collector
-    would otherwise scan them again and again: about a tenth of SymPy's import time.
+    The imports allocate a few hundred thousand long-lived objects. Paused, the collector
+    does not scan them again and again while they load; frozen (``gc.freeze``), it never
+    scans them again — in particular not in the forked judging child, where a scan would
+    also copy every page it touches. Measured: about a third of the CPU time of a whole
+    ``hw7 check`` process (benchmarks/bench_check.py --startup). The CLI process exits
+    after the check, so nothing stays frozen for long.
     """
     import gc
 
@@ -136,6 +141,12 @@ def _import_quietly() -> None:
         import sympy  # noqa: F401
 
         import hw7.checker.read_plain  # noqa: F401
+
+        if batch:
+            from hw7.checker.batch import _prewarm
+
+            _prewarm()
+        gc.freeze()
     finally:
         if was:
             gc.enable()
@@ -199,6 +210,7 @@ def _run_batch(args) -> int:
     t0 = time.perf_counter()
     resolve = _resolver(args)
     rows = batch.read_batch(args.batch)
+    _import_quietly(batch=True)
     if fmt == "gradescope":
         # the folder is checked (and refused) before judging; published only on success
         with formats.gradescope_output(args.out, force=args.force) as out:
