@@ -131,3 +131,48 @@ def test_vector_mean_general_case():
     vg = vg.subs(D.sigma, sp.Rational(4, 5))
     ok, zm, zv = N.agrees(est, float(mg), float(vg))
     assert ok, (zm, zv)
+
+
+# ---------------------------------------------------------------- public API: any laws, correlation
+_mq, _mk = sp.symbols("m_q m_k", real=True)
+_sq, _sk = sp.symbols("s_q s_k", positive=True)
+
+
+@pytest.fixture(scope="module")
+def general_formulas():
+    mean, var = D.dot_product_moments(D.d, _mq, _mk, _sq, _sk, corr=D.rho)
+    args = (D.d, _mq, _mk, _sq, _sk, D.rho)
+    return sp.lambdify(args, mean.doit(), "math"), sp.lambdify(args, var.doit(), "math")
+
+
+@given(st.tuples(st.integers(1, 24), st.floats(-1, 1), st.floats(-1, 1), st.floats(0.3, 2),
+                 st.floats(0.3, 2), st.floats(-0.99, 0.99), st.integers(0, 2**31 - 1)))
+def test_correlated_moments_numpy_and_torch_agree_with_derivation(general_formulas, device, case):
+    d, mq, mk, sq, sk, r, seed = case
+    mean_fn, var_fn = general_formulas
+    for est in (N.dot_moments_numpy(d, mq, sq, 20_000, seed=seed, mu_k=mk, sigma_k=sk, rho=r),
+                N.dot_moments_torch(d, mq, sq, 20_000, seed=seed, mu_k=mk, sigma_k=sk, rho=r,
+                                    device=device)):
+        ok, zm, zv = N.agrees(est, mean_fn(d, mq, mk, sq, sk, r), var_fn(d, mq, mk, sq, sk, r))
+        assert ok, (est.backend, zm, zv)
+
+
+def test_correlated_moments_reduce_to_the_homework_case(der):
+    mean, var = D.dot_product_moments(D.d, D.mu, D.mu, D.sigma, D.sigma, corr=0)
+    assert sp.simplify(mean.doit() - der.mean_shared) == 0
+    assert sp.simplify(var.doit() - der.var_shared) == 0
+
+
+def test_forgetting_the_correlation_is_refuted(general_formulas):
+    # the independent-case variance fed to the same z-test at ρ = 0.8 must fail
+    mean_fn, var_fn = general_formulas
+    est = N.dot_moments_numpy(16, 0.5, 1.0, 50_000, seed=1, mu_k=0.5, sigma_k=1.0, rho=0.8)
+    ok, _, _ = N.agrees(est, mean_fn(16, 0.5, 0.5, 1, 1, 0.8), var_fn(16, 0.5, 0.5, 1, 1, 0.0))
+    assert not ok
+
+
+@pytest.mark.parametrize("bad", [dict(rho=1.5), dict(rho=float("nan")), dict(sigma_k=-1.0),
+                                 dict(mu_k=[1.0, 2.0]), dict(rho=True)])
+def test_bad_correlated_input_is_one_clear_error(bad):
+    with pytest.raises(InputError):
+        N.dot_moments_numpy(3, 0.0, 1.0, 10, **bad)
