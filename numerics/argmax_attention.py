@@ -17,6 +17,9 @@ from hw7core.arrays import check_array
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
+__all__ = ["argmax_attention", "argmax_weights", "scores_float64", "softmax_attention", "gradients",
+           "retrieval_experiment", "temperature_sweep"]
+
 
 def _validate(q, K, V) -> None:
     for name, t in (("q", q), ("K", K), ("V", V)):

@@ -61,6 +61,7 @@ __all__ = [
     "polynomial_feature_map", "feature_identity_error", "validate", "linear_attention",
     "quadratic_linear_attention", "native_quadratic_attention", "native_available", "native_unavailable_reason",
     "native_applies", "circulant_pairs", "explicit_kernel_attention", "softmax_attention",
+    "check_size", "check_flag", "RESOLVE_FRACTION",
 ]
 
 FEATURE_MAPS = ("quadratic", "quadratic_full", "elu")

@@ -24,6 +24,11 @@ from hw7core.arrays import check_array
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
+__all__ = ["as_data", "data_scale", "check_k", "check_weights", "make_data", "objective", "loss",
+           "derived_gradients", "autograd_gradients", "gradcheck_derived",
+           "finite_difference_gradients", "PCAResult", "pca_solution", "principal_angles",
+           "train_gradient_descent"]
+
 # ---------------------------------------------------------------- validation
 
 

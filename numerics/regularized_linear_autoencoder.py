@@ -33,6 +33,9 @@ from numerics.linear_autoencoder import (
     pca_solution,
 )
 
+__all__ = ["check_lam", "loss", "weight_decay", "ClosedForm", "closed_form",
+           "sgd_direction_parallel_residual", "hessian_spectrum", "TrainResult", "train_sgd"]
+
 
 def check_lam(lam) -> float:
     """λ must be a finite real number ≥ 0."""
