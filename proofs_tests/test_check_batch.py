@@ -150,13 +150,17 @@ def test_accepted_student_names_stay_in_their_folder(name):
 
 # ------------------------------------------------------------------ judging many answers
 
-def _fake_judge(calls):
-    def judge_limited(entry, text, *, timeout=5.0, memory_mb=1024):
-        calls.append(text)
+def _fake_judge():
+    """A judge for the worker processes: 'correct' for sqrt(d); the message numbers the
+    judgements this worker made (so repeats judged once are visible from the parent)."""
+    count = [0]
+
+    def judge(entry, text):
+        count[0] += 1
         ok = text.replace(" ", "") == "sqrt(d)"
-        return Verdict(entry["qid"], "correct" if ok else "refuted", f"{text} judged", "fake",
-                       parsed=text)
-    return judge_limited
+        return Verdict(entry["qid"], "correct" if ok else "refuted", f"{text} judged #{count[0]}",
+                       "fake", parsed=text)
+    return judge
 
 
 def _resolver(qid):
@@ -169,8 +173,7 @@ def _resolver(qid):
 def test_judge_rows_dedupes_and_reports_format_errors(monkeypatch):
     from hw7.checker import judge
 
-    calls = []
-    monkeypatch.setattr(judge, "judge_limited", _fake_judge(calls))
+    monkeypatch.setattr(judge, "judge", _fake_judge())
     rows = [Row(2, "a", "q3c", "sqrt(d)"), Row(3, "b", "q3c", " sqrt(d) "), Row(4, "c", "Q3C", "d"),
             Row(5, "d", "q9", "d"), Row(6, "e", "q3c", "d" * (batch.MAX_ANSWER + 1)),
             Row(7, "f", "q3c", "sqrt( d)")]
@@ -178,21 +181,73 @@ def test_judge_rows_dedupes_and_reports_format_errors(monkeypatch):
     assert [r.row for r in res] == rows
     assert [r.verdict.status for r in res] == ["correct", "correct", "refuted", "unjudged",
                                                "unjudged", "correct"]
-    assert sorted(calls) == sorted(["sqrt(d)", "d", "sqrt( d)"])  # " sqrt(d) " = "sqrt(d)"
+    # one worker judged three distinct answers; " sqrt(d) " is "sqrt(d)" up to white space
+    assert [r.verdict.message for r in res if r.verdict.method == "fake"] == [
+        "sqrt(d) judged #1", "sqrt(d) judged #1", "d judged #2", "sqrt( d) judged #3"]
     assert "unknown question id 'q9'" in res[3].verdict.message
     assert "longer than" in res[4].verdict.message
     assert res[0].title == "Q3(c) The scale s" and res[3].title is None
 
 
 def test_judge_rows_in_a_pool_keeps_the_order(monkeypatch):
-    """Two forked workers (each judgement through judge_limited): results in row order."""
     from hw7.checker import judge
 
-    monkeypatch.setattr(judge, "judge_limited", _fake_judge([]))
+    monkeypatch.setattr(judge, "judge", _fake_judge())
     rows = [Row(i + 2, f"s{i}", "q3c", "sqrt(d)" if i % 3 == 0 else f"d + {i}") for i in range(40)]
     res = batch.judge_rows(rows, _resolver, jobs=2, quiet=True)
-    assert [r.verdict.message for r in res] == [f"{r.answer} judged" for r in rows]
+    assert [r.verdict.message.split(" judged")[0] for r in res] == [r.answer for r in rows]
     assert [r.verdict.status == "correct" for r in res] == [i % 3 == 0 for i in range(40)]
+
+
+def _hostile_judge(entry, text):
+    """Misbehaving judgements: too slow, a crash, memory, CPU; 'd' is judged normally."""
+    import time
+
+    if text == "slow":
+        time.sleep(60)
+    if text == "crash":
+        os._exit(7)
+    if text == "memory":
+        raise MemoryError
+    if text == "spin":
+        while True:
+            pass
+    return Verdict(entry["qid"], "refuted", f"{text} judged", "fake")
+
+
+def test_each_judgement_is_bounded(monkeypatch):
+    """A slow, crashing or memory-hungry answer costs only its own verdict; the worker is
+    replaced and the rest of the batch is judged (hard deadline kept by the parent)."""
+    import time
+
+    from hw7.checker import judge
+
+    monkeypatch.setattr(judge, "judge", _hostile_judge)
+    tasks = [(_resolver("q3c"), t) for t in ("d", "slow", "d + 1", "crash", "d + 2", "memory",
+                                             "d + 3")]
+    t0 = time.monotonic()
+    out = batch._run_tasks(tasks, timeout=1.0, jobs=2, quiet=True)
+    assert time.monotonic() - t0 < 30
+    msgs = [o["message"] for o in out]
+    assert msgs[0] == "d judged" and msgs[2] == "d + 1 judged" and msgs[4] == "d + 2 judged"
+    assert msgs[6] == "d + 3 judged"
+    assert "took longer than 1 s (timed out)" in msgs[1]
+    assert "could not be judged: the judging process failed" in msgs[3]
+    assert "needs more than" in msgs[5]
+    assert [o["status"] for o in out] == ["refuted", "unjudged"] * 3 + ["refuted"]
+
+
+def test_cpu_time_is_bounded_per_answer(monkeypatch):
+    """An answer spinning the CPU is stopped by the worker's per-answer CPU limit (SIGXCPU)
+    or the parent's deadline, whichever comes first."""
+    from hw7.checker import judge
+
+    monkeypatch.setattr(judge, "judge", _hostile_judge)
+    out = batch._run_tasks([(_resolver("q3c"), "spin"), (_resolver("q3c"), "d")], timeout=1.0,
+                           jobs=1, quiet=True)
+    assert out[0]["status"] == "unjudged" and ("CPU time" in out[0]["message"]
+                                               or "timed out" in out[0]["message"])
+    assert out[1]["message"] == "d judged"
 
 
 # ------------------------------------------------------------------ Gradescope results.json
@@ -361,3 +416,54 @@ def test_import_hw7_and_check_stay_cheap(tmp_path):
     for _ in range(2):  # the first run may fill the reference cache
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout + r.stderr
+
+
+# ------------------------------------------------------------------ shipped reference entries
+
+def test_shipped_entries_used_only_while_fresh(tmp_path, monkeypatch):
+    from hw7.checker import shipped
+
+    entry = {"qid": "q3c", "check_kind": "expr", "expr": "sqrt(d)", "symbols": {"d": "d"}}
+    data = {"sources": shipped.sources_hash(), "ids": ["q3c", "q5c", "q9x"],
+            "checkable": ["q3c"], "entries": {"q3c": entry, "q5c": {"qid": "q5c"}}}
+    path = tmp_path / "shipped_references.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setattr(shipped, "PATH", path)
+    shipped._load.cache_clear()
+    try:
+        assert shipped.shipped("Q3C") == entry and shipped.shipped_ids() == ["q3c"]
+        assert shipped.shipped("q9x") is None          # listed without an entry: derive it
+        with pytest.raises(UsageError, match="unknown question id 'q99'; known ids: q3c, q5c"):
+            shipped.shipped("q99")
+        path.write_text(json.dumps({**data, "sources": "0" * 24}), encoding="utf-8")
+        shipped._load.cache_clear()
+        assert shipped.shipped("q3c") is None and shipped.shipped_ids() is None  # stale: ignored
+        path.write_text("{not json", encoding="utf-8")
+        shipped._load.cache_clear()
+        assert shipped.shipped("q3c") is None
+    finally:
+        shipped._load.cache_clear()
+
+
+@pytest.mark.slow
+def test_shipped_entries_equal_a_fresh_derivation():
+    """The shipped entries are generated, never typed: each equals what the derivations give
+    now (regenerate with ``python -m hw7.checker.shipped`` when this fails)."""
+    from hw7.checker import shipped
+
+    data = json.loads(shipped.PATH.read_text(encoding="utf-8"))
+    fresh = shipped.generate()
+    assert data["ids"] == fresh["ids"] and data["checkable"] == fresh["checkable"]
+    for qid, e in fresh["entries"].items():
+        assert data["entries"].get(qid) == e, f"{qid}: shipped entry is stale"
+    assert data["entries"].keys() == fresh["entries"].keys()
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import hw7
+
+    for mod in (hw7, batch):
+        res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert res.attempted > 0 and res.failed == 0, mod.__name__
