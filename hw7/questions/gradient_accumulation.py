@@ -56,6 +56,7 @@ def q6b(ctx: Context, ans: Answer) -> None:
                 e if isinstance(e, str) else float(f"{e:.3g}") for e in errs.values()])
     fails = [NAMES[k] for k in ("batch", "layer") if worst[k] > EXACT]
     ans.choices = fails
+    ans.volatile_fields += ["tables", "explanation"]   # they quote the round-off-level errors
     ans.tables["max relative gradient error vs (32,1), float64"] = {
         "columns": ["seed", "model"] + [f"({b},{a})" for b, a in num.PAIRS], "rows": rows}
     msg = num.batch_one_batchnorm(ctx.device)
@@ -63,10 +64,11 @@ def q6b(ctx: Context, ans: Answer) -> None:
                      "batch_one_batchnorm_error": msg,
                      "why": "batch statistics couple the samples of a chunk"})
     ans.checks += [
+        # round-off-level errors: their size depends on the machine's kernels, not the result
         Check("numeric", "LayerNorm (GroupNorm(1,C)) train: all pairs match (32,1)",
-              worst["layer"], EXACT, worst["layer"] <= EXACT),
+              worst["layer"], EXACT, worst["layer"] <= EXACT, volatile=True),
         Check("numeric", "BatchNorm eval mode (running stats): all pairs match",
-              worst["batch-eval"], EXACT, worst["batch-eval"] <= EXACT),
+              worst["batch-eval"], EXACT, worst["batch-eval"] <= EXACT, volatile=True),
         Check("numeric", "BatchNorm train: some pair differs from (32,1)", worst["batch"],
               f"> {props.BROKEN:g}", worst["batch"] > props.BROKEN),
         Check("numeric", "BatchNorm train, one value per channel (batch 1): torch raises", msg,
