@@ -18,10 +18,12 @@ is hostile input:
   row's verdict (status ``"unjudged"``, a *format error*), and the rest of the
   batch is judged.
 
-Each distinct (question, answer) pair is judged once, by
-:func:`hw7.checker.judge.judge_limited` (its own forked child with the hard
-time and memory limits of a single ``hw7 check``), in a pool of worker
-processes forked after the imports, so a judgement costs a fork, not a start-up.
+Each distinct (question, answer) pair (equal up to runs of white space) is judged
+once, by :func:`hw7.checker.judge.judge` in one of ``jobs`` worker processes forked
+after the imports, which judge answer after answer (no start-up, no fork per
+answer). Every judgement keeps the bounds of a single ``hw7 check``: a hard
+wall-clock limit (the parent kills the worker and forks a fresh one), a CPU-time
+limit per answer and a memory limit; a worker that dies costs only its answer.
 
 Example (a CSV batch)::
 
@@ -376,9 +378,8 @@ def judge_rows(rows: list[Row], resolve, *, timeout: float = 5.0, jobs: int | No
     ``resolve(qid) -> entry`` gives a question's reference entry or raises
     :class:`UsageError`/:class:`~hw7.errors.InputError` (that row is then a
     format error). Identical (question, answer) pairs — equal up to runs of white
-    space — are judged once.
-    ``jobs`` worker processes (default :func:`default_jobs`) each judge through
-    ``judge_limited``, so every judgement keeps its own time and memory limit.
+    space — are judged once, in ``jobs`` worker processes (default :func:`default_jobs`)
+    with a hard time limit, a CPU and a memory limit per answer (:func:`_run_tasks`).
     """
     from hw7.errors import InputError
 
