@@ -26,7 +26,8 @@ the notation corpus proofs_tests/check_corpus.jsonl: *distinct* (every corpus
 answer once: each is a separate judgement) and *class* (``--class-size`` students
 each answering every checkable question with an answer drawn, seeded, from that
 question's corpus answers: repeated answers are judged once, as in a real class).
-Prints answers/s and distinct judgements/s, start-up included.
+Prints answers/s and distinct judgements/s (wall), start-up included, and distinct
+judgements per CPU second of the whole process tree (a loaded machine inflates it least).
 """
 
 from __future__ import annotations
@@ -211,17 +212,25 @@ def _export(rev: str, dest: Path) -> None:
     subprocess.run(["tar", "-x", "-C", str(dest)], input=arch, check=True)
 
 
+def _snapshot(tmp: Path) -> Path:
+    """A copy of the working tree's packages (the reference cache is keyed by a hash of the
+    sources, so a tree that changes under the benchmark would derive on every run)."""
+    import shutil
+
+    work = tmp / "working"
+    for sub in ("hw7", "hw7core", "derivations", "numerics"):
+        shutil.copytree(ROOT / sub, work / sub, ignore=shutil.ignore_patterns("__pycache__"))
+    return work
+
+
 def _startup(args) -> None:
     import os
-    import shutil
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="hw7-bench-") as tmp:
         # snapshots: the reference cache is keyed by a hash of the sources, so a tree that
         # changes under the benchmark (someone editing) would derive on every run
-        work = Path(tmp) / "working"
-        for sub in ("hw7", "hw7core", "derivations", "numerics"):
-            shutil.copytree(ROOT / sub, work / sub, ignore=shutil.ignore_patterns("__pycache__"))
+        work = _snapshot(Path(tmp))
         trees = {"working tree (snapshot)": work}
         if args.baseline:
             base = Path(tmp) / "baseline"
@@ -289,8 +298,17 @@ def _throughput(args) -> None:
     print(f"hw7 check --batch throughput (whole process, start-up included; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     print(f"  {'batch':<10} {'answers':>8} {'distinct':>9} {'wall':>8} {'answers/s':>10} "
-          f"{'judgements/s':>13}  verdicts")
+          f"{'judgements/s':>13} {'CPU':>8} {'judg./CPU-s':>9}  verdicts")
     with tempfile.TemporaryDirectory(prefix="hw7-bench-") as tmp:
+        tree = _snapshot(Path(tmp))
+        env = dict(os.environ, HW7_CACHE_DIR=str(tree / ".cache"), HW7_QUIET="1",
+                   PYTHONPATH=str(tree))
+        warm = Path(tmp) / "warm.jsonl"  # fills the snapshot's reference cache first
+        warm.write_text("".join(json.dumps({"student": "w", "qid": q, "answer": a}) + "\n"
+                                for q, a in ((q, answers[0]) for q, answers in by_q.items())),
+                        encoding="utf-8")
+        _run_timed([sys.executable, "-m", "hw7", "check", "--batch", str(warm), "--quiet",
+                    "--out", str(Path(tmp) / "warm.out")], tree, env)
         for name, rows in batches.items():
             src = Path(tmp) / f"{name}.jsonl"
             src.write_text("".join(json.dumps({"student": s, "qid": q, "answer": a}) + "\n"
@@ -300,11 +318,9 @@ def _throughput(args) -> None:
                    "--out", str(out)]
             if args.jobs:
                 cmd += ["--jobs", str(args.jobs)]
-            t0 = time.perf_counter()
-            r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-            wall = time.perf_counter() - t0
-            if r.returncode != 0:
-                print(f"  {name}: failed: {r.stderr.strip()[-300:]}")
+            wall, cpu, rc = _run_timed(cmd, tree, env)
+            if rc != 0:
+                print(f"  {name}: failed (exit {rc})")
                 continue
             recs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
             n_distinct = len({(q, " ".join(a.split())) for _, q, a in rows})
@@ -312,9 +328,12 @@ def _throughput(args) -> None:
             for x in recs:
                 counts[x["status"]] += 1
             print(f"  {name:<10} {len(rows):8d} {n_distinct:9d} {wall:7.1f}s {len(rows) / wall:10.1f} "
-                  f"{n_distinct / wall:13.1f}  " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+                  f"{n_distinct / wall:13.1f} {cpu:7.1f}s {n_distinct / cpu:9.1f}  "
+                  + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     print("target >= 100 judgements/s: see the rows above (answers/s counts every answer of the "
-          "batch; judgements/s only the distinct ones actually judged)")
+          "batch; judgements/s only the distinct ones actually judged; judg./CPU-s: distinct "
+          "judgements per CPU second of the whole process tree, start-up included — on an idle "
+          "machine the throughput is about that times the CPUs used)")
 
 
 if __name__ == "__main__":
