@@ -592,3 +592,17 @@ def test_sympy_latex_of_the_derived_answers_reads_back(text, how):
     back = parse_answer(sp.latex(v), **how).value
     diff = (back - v).doit().expand()
     assert diff == 0 or getattr(diff, "is_ZeroMatrix", False), sp.latex(v)
+
+
+@pytest.mark.parametrize("vectors", [{"q": "D", "k": "D"}, {"k": "D", "q": "D"}])
+@pytest.mark.parametrize("text", ["(qᵀk + 1)²", "(1 + k·q)^2", r"(\langle q, k\rangle + 1)^2",
+                                  "(k^T q + 1)**2"])
+def test_inner_product_name_does_not_depend_on_declaration_order(vectors, text):
+    # A warm reference cache (JSON with sorted keys) declared {k, q}; qᵀk was then read
+    # as the unknown symbol 'kq' and a right answer to q5b.sim refuted.
+    import sympy
+
+    qk = sympy.Symbol("qk", real=True)
+    got = parse_answer(text, kind="expr", symbols=("qk",), vectors=vectors).value
+    assert sympy.expand(got - (qk + 1) ** 2) == 0
+    assert {s.name for s in got.free_symbols} == {"qk"}

@@ -267,9 +267,12 @@ class Builder:
     def inner(self, a: str, b: str):
         if a == b:
             return symbol(f"norm2_{a}")
-        order = list(self.vocab.vectors)
-        x, y = sorted((a, b), key=order.index)
-        return symbol(x + y)
+        # qᵀk = kᵀq: one name whatever the order written or declared (a JSON round
+        # trip may reorder data["vectors"]); the question's own symbol wins.
+        for name in (a + b, b + a):
+            if name in self.vocab.scalars:
+                return symbol(name)
+        return symbol("".join(sorted((a, b))))
 
     def _mul_eye(self, a, sa, b, sb):
         if isinstance(a, Eye) and isinstance(b, Eye):
