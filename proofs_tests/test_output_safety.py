@@ -437,3 +437,41 @@ def test_lae_out_onto_a_folder_of_user_files_is_one_line_and_touches_nothing(tmp
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("hw7: error:") and "Traceback" not in err
     assert tree(out) == before and sorted(os.listdir(tmp_path)) == ["X.npy", "thesis"]
+
+
+@pytest.mark.parametrize("existing", [b"\\documentclass{article}", b"PK\x03\x04 not a zip",
+                                      "npz_without_marker", "symlink"])
+def test_lae_out_never_replaces_a_file_it_did_not_write(tmp_path, capsys, existing):
+    # `hw7 lae --out FILE` used to replace any file at FILE (e.g. the user's thesis.tex).
+    import numpy as np
+
+    data = tmp_path / "X.npy"
+    np.save(data, np.random.default_rng(0).normal(size=(4, 6)))
+    out = tmp_path / "W.npz"
+    if existing == "npz_without_marker":
+        np.savez(out, W1=np.zeros(2))          # someone else's .npz
+    elif existing == "symlink":
+        target = tmp_path / "thesis.tex"
+        target.write_bytes(b"mine")
+        out.symlink_to(target)
+    else:
+        out.write_bytes(existing)
+    before = tree(tmp_path)
+    assert main(["lae", "--data", str(data), "--k", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("hw7: error:")
+    assert "untouched" in err or "not a file" in err
+    assert tree(tmp_path) == before
+
+
+def test_lae_out_new_file_then_rerun_replaces_only_its_own_output(tmp_path):
+    import numpy as np
+
+    data = tmp_path / "X.npy"
+    np.save(data, np.random.default_rng(0).normal(size=(4, 6)))
+    out = tmp_path / "W.npz"
+    assert main(["lae", "--data", str(data), "--k", "1", "--out", str(out)]) == 0
+    first = np.load(out)
+    assert first["W2"].shape == (4, 1)
+    assert main(["lae", "--data", str(data), "--k", "2", "--out", str(out)]) == 0
+    assert np.load(out)["W2"].shape == (4, 2)

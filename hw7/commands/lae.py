@@ -15,7 +15,9 @@ def register(sub) -> None:
     p.add_argument("--k", type=int, required=True, help="latent size, 1 ≤ k < m")
     p.add_argument("--lam", type=float, default=0.0, help="ℓ2 weight λ ≥ 0 (default 0)")
     p.add_argument("--center", action="store_true", help="subtract the row means of X first")
-    p.add_argument("--out", default=None, help="write W1, W2 to this .npz (atomic)")
+    p.add_argument("--out", default=None,
+                   help="write W1, W2 to this .npz (atomic; a new file, or one an earlier "
+                        "'hw7 lae' wrote — never another file)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=run)
@@ -33,6 +35,34 @@ def _load(path: str):
         return np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None, ndmin=2)
     except ValueError as exc:
         raise InputError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
+
+
+OUT_MARKER = "hw7_lae_output"   # an array in every .npz this command writes
+
+
+def check_out_target(path: str) -> None:
+    """Refuse ``--out`` unless it is new or a plain file an earlier ``hw7 lae`` wrote.
+
+    The command never replaces what it did not write: an existing file qualifies only
+    if it is a regular file (not a link) holding an .npz with :data:`OUT_MARKER`.
+    Raises :class:`UsageError` (one line) otherwise.
+    """
+    import zipfile
+
+    p = Path(path)
+    if p.is_symlink() or (p.exists() and not p.is_file()):
+        raise UsageError(f"--out {path} exists and is not a file 'hw7 lae' wrote; "
+                         "choose a new file name")
+    if not p.exists():
+        return
+    try:
+        with zipfile.ZipFile(p) as z:
+            ours = f"{OUT_MARKER}.npy" in z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        ours = False
+    if not ours:
+        raise UsageError(f"--out {path} exists and is not an earlier 'hw7 lae' output; "
+                         "it is left untouched: choose a new file name")
 
 
 def jsonable(obj):
@@ -92,6 +122,8 @@ def run(args) -> int:
     from numerics.regularized_linear_autoencoder import check_lam, closed_form
 
     resolve_device(args.device)
+    if args.out:
+        check_out_target(args.out)   # before any work: never replace what we did not write
     X = as_data(_load(args.data), f"data in {args.data}")
     lam = check_lam(args.lam)
     if args.center:
@@ -121,7 +153,7 @@ def run(args) -> int:
     }
     if args.out:
         buf = io.BytesIO()
-        np.savez(buf, W1=cf.W1, W2=cf.W2, sigma=cf.pca.sigma)
+        np.savez(buf, W1=cf.W1, W2=cf.W2, sigma=cf.pca.sigma, **{OUT_MARKER: np.array(1)})
         write_bytes_atomic(args.out, buf.getvalue())
     if args.json:
         print(json.dumps(jsonable(summary), indent=2, allow_nan=False))
