@@ -467,3 +467,16 @@ def test_docstring_examples_run():
     for mod in (hw7, batch):
         res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert res.attempted > 0 and res.failed == 0, mod.__name__
+
+
+def test_show_of_a_question_with_parts_explains_each_part(capsys):
+    # `hw7 check q5b --show` (issue 12) used to be an error listing the parts.
+    from hw7.cli import main
+
+    assert main(["check", "q5b", "--show"]) == 0
+    out = capsys.readouterr().out
+    assert "q5b.sim" in out and "q5b.phi" in out
+    assert "answer kind: feature_map" in out and "answer kind: expr" in out
+    # without --show a parent id is still one clear line, exit 2
+    assert main(["check", "q5b", "(qk + 1)**2"]) == 2
+    assert "check one of its parts" in capsys.readouterr().err

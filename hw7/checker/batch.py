@@ -286,6 +286,10 @@ class Resolver:
         checkable = ", ".join(k for k, e in entries.items() if ac.checkable(e))
         raise UsageError(f"unknown question id {qid!r} in {self.key}; checkable ids: {checkable}")
 
+    def parts(self, qid: str) -> list[str]:
+        """Checkable sub-answers of ``qid`` (q5c -> q5c.time, q5c.space); [] if none."""
+        return self._sub_answers(qid)
+
     def _sub_answers(self, qid: str) -> list[str]:
         """Checkable sub-answers of ``qid`` (q5c -> q5c.time, q5c.space)."""
         from hw7.checker import judge as ac

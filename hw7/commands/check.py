@@ -159,7 +159,23 @@ def _run(args) -> int:
     if args.qid is None:
         raise UsageError("give a question id and an ANSWER (or --batch FILE); 'hw7 list' shows the ids")
     timeout = _timeout(args)
-    entry = _resolver(args)(args.qid)
+    resolve = _resolver(args)
+    if args.show and args.answer is None:
+        try:
+            entry = resolve(args.qid)
+        except UsageError:
+            parts = resolve.parts(args.qid)
+            if not parts:
+                raise
+            # a question whose answer has parts (q5b -> q5b.sim, q5b.phi): show each part
+            for i, part in enumerate(parts):
+                if i:
+                    print()
+                for line in ac.describe(resolve(part)):
+                    print(line)
+            return 0
+    else:
+        entry = resolve(args.qid)
     if args.show:
         for line in ac.describe(entry):
             print(line)
