@@ -319,24 +319,50 @@ def build_into(ctx: Context, out_dir: Path, qid: str | None = None, *,
     refused unless ``force`` (which adds the key beside the files there, replacing none).
     With ``qid`` (``--only``) over an earlier key, the rebuilt sections replace theirs inside
     it and the other sections (and their figures) are kept; the header names the run each
-    section comes from. Raises :class:`~hw7core.outdir.OutputRefused` (one line) when
-    refused."""
+    section comes from. Runs into one folder at once publish in turn; an ``--only`` run
+    merges into the key as it is when it publishes (under the folder's lock), so no
+    section another run published meanwhile is lost. Raises
+    :class:`~hw7core.outdir.OutputRefused` (one line) when refused."""
     with OutputDir(out_dir, "answers", force=force, legacy=legacy_key_files,
                    expected=KEY_FILES, tool=run_meta(ctx)["tool"]) as out:
-        old = _previous_key(out, qid, ctx) if qid is not None else None
+        if qid is not None:
+            _previous_key(out, qid, ctx)      # refuses a key it cannot merge into, up front
+        read_sha = out.previous.get("answers.json")      # the key this run merges into
         ctx.figures_dir = out.stage / "figures"
         answers, meta = build(ctx, qid)
-        key = to_key(answers, meta)
-        if old is not None:
-            key = merge_keys(old, key)
-            rebuilt = {a.qid for a in answers}
+        built = to_key(answers, meta)
+        rebuilt = {a.qid for a in answers}
+        final: dict = {}
+
+        def assemble(prev: dict | None) -> None:
+            key = built if prev is None else merge_keys(prev, built)
             for q, e in key["answers"].items():
                 for fig in (e.get("figures") or []) if q not in rebuilt else []:
                     src, dst = out.previous_path(fig), out.stage / fig
                     if src is not None and not dst.exists():
                         dst.parent.mkdir(parents=True, exist_ok=True)
                         shutil.copyfile(src, dst)
-        return write_key_files(key, None, out.stage)
+            final.update(write_key_files(key, None, out.stage))
+
+        if qid is None:
+            assemble(None)
+        else:
+            def remerge(o: OutputDir) -> None:
+                """Under the folder's lock, just before publishing, with ``o.previous``
+                re-read: merge into the key as it is now (another run may have published
+                one since this run read it: none of its sections is lost), or refuse in
+                one line."""
+                changed = o.previous.get("answers.json") != read_sha
+                try:
+                    assemble(_previous_key(o, qid, ctx))
+                except (OutputRefused, OSError) as exc:
+                    if not changed and isinstance(exc, OutputRefused):
+                        raise
+                    why = exc if isinstance(exc, OutputRefused) else (exc.strerror or exc)
+                    raise OutputRefused(f"{o.target} changed while this run was building "
+                                        f"({why}); run again") from None
+            out.before_publish = remerge
+    return final
 
 
 def check_writable(out_dir: Path) -> None:

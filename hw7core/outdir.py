@@ -138,6 +138,13 @@ class OutputDir:
     Inside the block: ``stage`` (write the complete new output there), ``previous`` (the
     command's own files now in ``target``: relative path → SHA-256) and
     :meth:`previous_path`. Raises :class:`OutputRefused` (one line) when refused.
+
+    Two runs into one folder publish in turn, under an exclusive lock on the folder. A
+    command whose output is built from the previous one (``hw7 answers --only`` merges into
+    the key there) sets ``before_publish``: it is called, under that lock, with ``previous``
+    re-read from the folder as it is *now*, just before the stage is published, so it can
+    redo its merge over whatever another run published meanwhile (or raise
+    :class:`OutputRefused`); the stage is walked after it returns.
     """
 
     def __init__(self, target: str | os.PathLike, command: str, *, force: bool = False,
@@ -153,6 +160,7 @@ class OutputDir:
         self._owned_dirs: set[str] = set()
         self._created: list[Path] = []
         self.stage: Path | None = None
+        self.before_publish: Callable[[OutputDir], None] | None = None
 
     # ------------------------------------------------------------------ inspection
     @property
@@ -350,6 +358,10 @@ class OutputDir:
 
     def _publish(self) -> None:
         stage, t = self.stage, self.target
+        # re-read what is ours now (another run may have published while this one built)
+        _, self.previous = self._own_files() if t.is_dir() else (False, {})
+        if self.before_publish is not None:
+            self.before_publish(self)
         new: dict[str, str] = {}
         for root, dirs, files in os.walk(stage):
             for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
@@ -360,8 +372,6 @@ class OutputDir:
                 if not _is_plain_file(p):
                     raise OutputRefused(f"internal: {rel} in the staging folder is not a file")
                 new[rel] = file_sha256(p)
-        # re-read what is ours now (the folder may have changed during the run)
-        _, self.previous = self._own_files() if t.is_dir() else (False, {})
         for rel in new:
             self._check_clash(rel)
         stale = [rel for rel in self.previous if rel not in new]

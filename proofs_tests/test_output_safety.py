@@ -475,3 +475,83 @@ def test_lae_out_new_file_then_rerun_replaces_only_its_own_output(tmp_path):
     assert first["W2"].shape == (4, 1)
     assert main(["lae", "--data", str(data), "--k", "2", "--out", str(out)]) == 0
     assert np.load(out)["W2"].shape == (4, 2)
+
+
+# --------------------------------------------------------------------- concurrent runs
+@pytest.mark.parametrize("b_only", ["q6c", "q3c", "q4"])
+def test_concurrent_only_runs_into_one_folder_lose_no_section(tmp_path, stubs, b_only):
+    """F3: run A (--only q3c) reads the key, then, while A is building, run B (--only
+    b_only) builds and publishes; A publishes last. Before the fix A published the key it had
+    read plus its section and silently dropped B's. Interleaved deterministically: B runs
+    inside A's section stub, i.e. between A's read and A's publish."""
+    out = tmp_path / "c1"
+    assert answers(out, "--only", "q4a", "--seed", "1") == 0
+    inner: list[int] = []
+
+    def a_stub(ctx, ans):
+        _stub(ctx, ans)
+        if not inner:                      # B: read, build and publish, all inside A's build
+            inner.append(None)
+            inner[0] = answers(out, "--only", b_only, "--seed", "2")
+            mid = json.loads((out / "answers.json").read_text())
+            assert {s.qid for s in registry.select(b_only)} <= set(mid["answers"])
+
+    registry.get("q3c").fn = a_stub        # restored by the stubs fixture
+    assert answers(out, "--only", "q3c", "--seed", "3") == 0
+    assert inner == [0]
+    key = json.loads((out / "answers.json").read_text())
+    expect = {"q4a": 1} | {s.qid: 2 for s in registry.select(b_only)} | {"q3c": 3}
+    assert {q: e["data"]["seed"] for q, e in key["answers"].items()} == expect
+    assert {q: r["seed"] for r in key["meta"]["runs"] for q in r["sections"]} == expect
+    for q, seed in expect.items():
+        assert (out / "figures" / f"{q}.png").read_bytes() == f"{q} seed {seed}".encode()
+    assert (out / "answers.md").read_text() == report.render_markdown(key)
+    man = json.loads((out / manifest_name("answers")).read_text())
+    assert set(man["files"]) == KEY | {f"figures/{q}.png" for q in expect}
+    assert not any(n.startswith(".hw7-stage") for n in os.listdir(out))
+
+
+def test_concurrent_run_leaving_an_unmergeable_key_is_refused_in_one_line(tmp_path, stubs,
+                                                                          capsys):
+    """F3: if what another run published meanwhile cannot be merged into (here: a key of
+    another version, written in the key's own place), the run refuses in one line (exit 2)
+    and the folder keeps what the other run wrote, untouched."""
+    out = tmp_path / "c1"
+    assert answers(out, "--only", "q4a") == 0
+
+    def a_stub(ctx, ans):
+        _stub(ctx, ans)
+        shutil.rmtree(out / "figures")
+        for n in [*KEY, manifest_name("answers")]:
+            (out / n).unlink(missing_ok=True)
+        _legacy_key(out)                   # 'hw7-verify 0.0.1' wrote the folder meanwhile
+
+    registry.get("q3c").fn = a_stub
+    capsys.readouterr()
+    assert answers(out, "--only", "q3c") == 2
+    line = one_line_error(capsys, "changed while this run was building")
+    assert "run again" in line and "hw7-verify 0.0.1" in line
+    after = tree(out)
+    assert not any(k.startswith(".hw7-stage") for k in after)
+    assert after["figures/q3c.png"] == b"old"
+
+
+def test_output_dir_before_publish_runs_under_the_lock_with_previous_reread(tmp_path):
+    """The hook sees the folder as it is at publish time (what another run published after
+    this one entered), and what it writes into the stage is what gets published."""
+    out = tmp_path / "o"
+    with OutputDir(out, "demo") as d:
+        make_files(d.stage, {"a.txt": b"1"})
+    seen = {}
+    with OutputDir(out, "demo") as a:
+        make_files(a.stage, {"b.txt": b"A"})
+        with OutputDir(out, "demo") as b:          # publishes while A is still building
+            make_files(b.stage, {"a.txt": b"2"})
+
+        def hook(o):
+            seen.update(o.previous)
+            make_files(o.stage, {"a.txt": (o.target / "a.txt").read_bytes() + b"+A"})
+        a.before_publish = hook
+    assert set(seen) == {"a.txt"}
+    got = {k: v for k, v in tree(out).items() if not k.startswith(".hw7-")}
+    assert got == {"a.txt": b"2+A", "b.txt": b"A"}
