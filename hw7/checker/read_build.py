@@ -272,7 +272,9 @@ class Builder:
         for name in (a + b, b + a):
             if name in self.vocab.scalars:
                 return symbol(name)
-        return symbol("".join(sorted((a, b))))
+        order = list(self.vocab.vectors)
+        x, y = sorted((a, b), key=order.index)
+        return symbol(x + y)
 
     def _mul_eye(self, a, sa, b, sb):
         if isinstance(a, Eye) and isinstance(b, Eye):
