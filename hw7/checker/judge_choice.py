@@ -49,15 +49,16 @@ SYNONYMS = [
 
 # Negations: a word before the option, or a phrase after it.
 _NEG_BEFORE = re.compile(
-    r"^(?:not|no|non|without|never|neither|nor|dont|don't|do not|does not|doesn't|isn't|is not|"
+     r"^(?:not|no|non|without|w/o|w/out|never|neither|nor|dont|don't|do not|does not|doesn't|isn't|is not|"
     r"avoid|avoiding|exclude|excluding|except|remove|removing|disable|disabling|drop|dropping|"
     r"zero|0|anything but|anything other than|other than|instead of|rather than|minus|but not|"
     r"and not|or not|un|de)[\s\-]+", re.I)
 _NEG_AFTER = re.compile(
-    r"(?:[\s\-]+(?:set to|equal to|equals|=|of|at|is)?\s*(?:0|zero|0\.0|none|false|off)|"
+    r"(?:(?:[\s\-]+(?:set to|equal to|equals|=|of|at|is)?|\s*=)\s*(?:0|zero|0\.0|none|false|off)|"
     r"[\s\-]+(?:is |are )?(?:off|disabled|removed|turned off|switched off|not used|unused|"
     r"not needed|not required|isn't needed|is not needed|not necessary|excluded|omitted|"
-    r"dropped|skipped)|[\s\-_?!,.:;]+(?:no|not|nope|never|wrong))\s*[.!]*$", re.I)
+    r"dropped|skipped)|[\s\-_?!,.:;=]+(?:is |are )?(?:no|not|nope|never|wrong|incorrect|false))\s*[.!]*$",
+    re.I)
 # Where one mention ends and the next begins inside one part.
 _JOINERS = re.compile(r"\s+(?=(?:without|instead of|rather than|but not|and not|not|except)\b)|"
                       r"\s+with\s+|\s*\+\s*|\s+plus\s+|\s+using\s+", re.I)
@@ -172,23 +173,139 @@ def _strip_negation(phrase: str) -> tuple[str, bool]:
 
 
 def mentions(text: str, options: list):
-    """(option, negated) for each option the text names, in order."""
+    """(option, negated) for each option the text names, in order. Negation marks ("~X",
+    "X ✗") read as "not X"; an unknown symbol raises :class:`Unjudgeable`."""
+    text = _marks(text)
     whole = _norm(text)
     table = _table(options)
     if any(whole in al for _, al in table):  # the whole text is one option's name
         return [(match_option(text, options), False)]
+    flat = re.sub(r"\s*[()]\s*", " ", text).strip()  # "Dropout (not needed)"
+    core, negated = _strip_negation(flat)
+    if _norm(core) and any(_norm(core) in al for _, al in table):
+        return [(match_option(core, options), negated)]
     out = []
-    for part in _JOINERS.split(text):
+    for part in _JOINERS.split(flat):
         if not part or not part.strip(" \t.,;:!?"):
             continue
-        if all(_norm(o).isdigit() for o in options) and _LEADING_NUMBER.match(part):
-            out.append((match_option(part, options), False))  # "0 layers" is the option 0
+        if all(_norm(o).isdigit() for o in options):
+            out.append(_read_count(part, options))
             continue
         core, negated = _strip_negation(part)
         if not _norm(core):
             continue
         out.append((match_option(core, options), negated))
     return out
+
+
+# Marks people put on an option. A negation mark before ("~X", "!X", "¬X", "≠X", "-X",
+# "✗ X") or after ("X ✗", "X ×") an option is read as "not X"; a tick ("X ✓", "✔ X",
+# "X: yes") affirms it. Every other symbol is refused (exit 2): a mark the reader does not
+# know is never silently dropped (it could be a negation).
+_NEG_MARKS = "~!¬≠✗✘❌×⨯✕✖"
+_AFF_MARKS = "✓✔☑✅"
+_DASHES = {"−": "-", "–": "-", "—": " - ", "‐": "-", "‑": "-", "’": "'", "‘": "'"}
+_PUNCT_OK = set(" \t.,;:()'\"_-/+&=")
+_PRE_NEG = re.compile(r"(^|[\s,;(&+=:])\s*(?:[~!¬≠✗✘❌×⨯✕✖]|-(?=[A-Za-z0-9]))\s*", re.I)
+_POST_NEG = re.compile(r"\s*(?:[✗✘❌×⨯✕✖])\s*(?=$|[,;&)\n])")
+_AFF = re.compile(r"\s*[✓✔☑✅]\s*|[\s:=\-]+(?:yes|true)\s*(?=$|[,;&\n])", re.I)
+
+
+def _marks(text: str) -> str:
+    """Negation marks as "not", ticks removed; an unknown symbol raises Unjudgeable."""
+    for a, b in _DASHES.items():
+        text = text.replace(a, b)
+    text = re.sub(r"(?<=[A-Za-z0-9)])!+\s*$", "", text)  # "BatchNorm!" (emphasis at the end)
+    text = _AFF.sub(" ", text)
+    text = _POST_NEG.sub(" not", text)
+    text = _PRE_NEG.sub(lambda m: m.group(1) + "not ", text)
+    if "?" in text:
+        raise Unjudgeable("the answer is hedged ('?'): name the option you choose")
+    odd = next((ch for ch in text if not ch.isalnum() and ch not in _PUNCT_OK and ch != "\n"),
+               None)
+    if odd is None:
+        odd = next((ch for ch in text if ch.isalnum() and not ch.isascii()), None)
+    if odd is not None or any(m in text for m in _NEG_MARKS + _AFF_MARKS):
+        raise Unjudgeable(f"the symbol '{odd}' is not understood in a choice answer; write "
+                          "'not X' to rule an option out")
+    return text
+
+
+_COUNT_FILLER = {"layer", "layers", "linear", "encoder", "decoder", "and", "+", "(", ")",
+                 "fully", "connected", "fc", "dense", "nn", "total", "in", "weight", "matrices",
+                 "matrix", "a", "of", "with", "", ".", "the", "answer", "is", ":"}
+_ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4", "V": "5"}
+_COUNT_NEG = {"not", "no", "~", "!", "¬", "≠", "✗", "✘", "❌"}
+
+
+def _read_count(text: str, options: list) -> tuple[str, bool]:
+    """(option, negated) for an option list of counts ("0", "1", ...): the answer must hold
+    exactly one number ("2", "two", "II", "2.0") among allowed words ("linear layers",
+    "(encoder and decoder)"); anything else — a second number, an operator, a hedge — is
+    refused (exit 2)."""
+    toks = re.findall(r"\d+(?:\.\d+)?|[A-Za-z]+|\S", text)
+    neg = False
+    if toks and toks[0].lower() in _COUNT_NEG:
+        neg, toks = True, toks[1:]
+    if toks and toks[-1] in ("✗", "✘", "❌"):
+        neg, toks = True, toks[:-1]
+    while toks and toks[-1] == ".":
+        toks = toks[:-1]
+    nums, other = [], []
+    for t in toks:
+        if re.fullmatch(r"\d+(?:\.\d+)?", t) or t.lower() in _NUMBER_WORDS or t in _ROMAN:
+            nums.append(t)
+        elif t.lower() not in _COUNT_FILLER:
+            other.append(t)
+    opts = "; ".join(map(str, options))
+    if len(nums) != 1 or other:
+        what = (f"'{other[0]}' is not understood" if other and len(nums) <= 1
+                else "it names no number" if not nums else f"it holds {len(nums)} numbers")
+        raise Unjudgeable(f"this question takes one option, a single count ({opts}); {what}")
+    n = nums[0]
+    if n in _ROMAN:
+        value = _ROMAN[n]
+    elif n.lower() in _NUMBER_WORDS:
+        value = _NUMBER_WORDS[n.lower()]
+    else:
+        whole, _, frac = n.partition(".")
+        if frac.strip("0"):
+            raise Unjudgeable(f"{n} is not one of the options ({opts})")
+        value = str(int(whole))
+    hit = [o for o in options if _norm(o) == value]
+    if len(hit) != 1:
+        raise Unjudgeable(f"{n} is not one of the options ({opts})")
+    return hit[0], neg
+
+
+_LEAD_IN = re.compile(r"^\s*(?:(?:i think|i'd say|i choose|i pick|my answer is|the answer is|"
+                      r"answer\s*:|answer is|it is|it's|its|that is|that's|the one with|"
+                      r"the model with|the one using|the model using)\s+)+", re.I)
+_REASON = re.compile(r"[\s,;:]*\b(?:because|since|as|due to|given that|cause)\b", re.I)
+_NEG_WORD = re.compile(r"\b(?:not|no|never|without|nor|neither|none|cannot)\b|n't\b|n’t\b|"
+                       r"\bw/o\b", re.I)
+
+
+def _drop_reason(text: str, options: list) -> str:
+    """"X, because ..." → "X" when the reason names no option and negates nothing; a reason
+    that does is refused (it may say the opposite)."""
+    m = _REASON.search(text)
+    if not m or not text[:m.start()].strip(" ,;:"):
+        return text
+    reason = text[m.end():]
+    table = _table(options)
+    words = _norm(reason)
+    names = any(a in words for _, al in table for a in al if len(a) >= 4)
+    if names or _NEG_WORD.search(reason):
+        raise Unjudgeable("the explanation after the option could not be read safely "
+                          "(it names an option or a negation): give the option alone")
+    return text[:m.start()]
+
+
+def _strip_module(text: str) -> str:
+    """"torch.nn.MSELoss", "nn.BatchNorm2d" → the class name."""
+    return re.sub(r"(?<![A-Za-z0-9_])(?:torch\s*\.\s*)?(?:nn\s*\.\s*)?(?=[A-Za-z])", "",
+                  text) if re.search(r"\b(?:torch|nn)\s*\.", text) else text
 
 
 def split_choices(text: str) -> list[str]:
@@ -223,13 +340,17 @@ def judge_choice(qid, entry, text) -> Verdict:
     options = list(entry["options"])
     _screen(text)
     ref = reference_options(entry)
+    counts = all(_norm(o).isdigit() for o in options)
     if entry["check_kind"] == "choice":
-        whole = _norm(text)
-        numeric = all(_norm(o).isdigit() for o in options) and _LEADING_NUMBER.match(text)
-        if whole in {a for _, al in _table(options) for a in al} or numeric:
-            found = mentions(text, options)
+        text = _LEAD_IN.sub("", text)
+        if counts:
+            found = [_read_count(text, options)]
         else:
-            found = [m for part in split_choices(text) for m in mentions(part, options)]
+            text = _marks(_strip_module(_drop_reason(text, options)))
+            if _norm(text) in {a for _, al in _table(options) for a in al}:
+                found = mentions(text, options)
+            else:
+                found = [m for part in split_choices(text) for m in mentions(part, options)]
         chosen = {o for o, neg in found if not neg}
         negated = {o for o, neg in found if neg}
         if chosen & negated:
@@ -252,6 +373,7 @@ def judge_choice(qid, entry, text) -> Verdict:
         return Verdict(qid, "refuted", f"'{got}' is not the derived answer", "option match",
                        parsed=got, read_as=read)
     got, negated = [], set()
+    text = _marks(_strip_module(text))
     for part in split_choices(text):
         for opt, neg in mentions(part, options):
             if neg:
