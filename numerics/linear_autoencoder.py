@@ -38,13 +38,26 @@ def as_data(X, name: str = "X") -> np.ndarray:
     return check_array(X, name, ndim=2)
 
 
-def data_scale(X: np.ndarray) -> float:
-    """The power of two nearest above max|X| (1.0 for X = 0): dividing by it is exact and
-    brings the data to O(1), where XXᵀ, losses and gradients neither overflow nor underflow."""
+def data_scale(X: np.ndarray) -> np.float64:
+    """An exact power of two s bringing the data to O(1): s = 2^e with max|X| < 2^e, e ≤ 1023.
+
+    Dividing by s is exact and brings X to X̃ = X/s with max|X̃| < 1 (or < 2 when
+    max|X| ≥ 2^1023, whose next power of two 2^1024 is beyond float64), where XXᵀ,
+    losses and gradients neither overflow nor underflow. 1.0 for X = 0. Every finite
+    float64 array works, from subnormals (5e-324) to the largest float (1.797e308).
+    Returned as ``np.float64`` so that s², 1/s² and the like give inf or 0 (a numpy
+    overflow warning) rather than a Python ``OverflowError``.
+
+    >>> float(data_scale(np.array([[3.0, -5.0]]))), float(data_scale(np.array([[1.7e308]])))
+    (8.0, 8.98846567431158e+307)
+    >>> float(data_scale(np.array([[5e-324]]))) == 2.0 ** -1073
+    True
+    """
     top = float(np.max(np.abs(X))) if X.size else 0.0
     if top == 0.0:
-        return 1.0
-    return math.ldexp(1.0, math.frexp(top)[1])
+        return np.float64(1.0)
+    # frexp: top = f·2^e with 0.5 ≤ f < 1, so top < 2^e; 2^1024 overflows float64
+    return np.float64(math.ldexp(1.0, min(math.frexp(top)[1], 1023)))
 
 
 def check_k(k, m: int) -> int:
@@ -291,7 +304,9 @@ def train_gradient_descent(X, k, *, steps: int = 2000, lr: float | None = None,
     """Full-batch gradient descent on L/σ1 from a random init (torch, float64).
 
     Dividing by σ1 (the top eigenvalue of XXᵀ) makes one learning rate work for any
-    data scale. Returns (W1, W2, loss history of L itself).
+    data scale. Returns (W1, W2, loss history of L itself). The weights are trained on
+    X̃ = X/s (s = :func:`data_scale`), so any finite X works; the history is L in float64
+    (inf or 0 where L itself is beyond float64's range, as for X holding the largest float).
     """
     import torch
 
@@ -300,14 +315,14 @@ def train_gradient_descent(X, k, *, steps: int = 2000, lr: float | None = None,
     k = check_k(k, m)
     dev = resolve_device(device)
     # S = XXᵀ/σ1 from X/‖X‖₂ (XXᵀ itself over- or underflows for extreme data scales)
-    sv1 = float(np.linalg.norm(X / data_scale(X), 2)) * data_scale(X)
-    if not sv1 > 0:
+    s = data_scale(X)
+    Xn = X / s
+    sv1_s = float(np.linalg.norm(Xn, 2))       # σ̃1 of X̃: O(1) whatever the scale of X
+    if not sv1_s > 0:
         raise InputError("X is zero: nothing to learn")
-    Xn = X / data_scale(X)
-    Xn = Xn / np.linalg.norm(Xn, 2)
+    Xn = Xn / sv1_s
     S = torch.as_tensor(Xn @ Xn.T, dtype=torch.float64, device=dev)
-    with np.errstate(over="ignore"):
-        s1 = sv1 * sv1
+    s1_s = sv1_s * sv1_s                        # σ1 = s²·σ̃1 (σ̃1 = ‖X̃‖₂²)
     g = torch.Generator(device="cpu").manual_seed(seed)
     W1 = (init_scale * torch.randn(k, m, generator=g, dtype=torch.float64)).to(dev)
     W2 = (init_scale * torch.randn(m, k, generator=g, dtype=torch.float64)).to(dev)
@@ -324,5 +339,6 @@ def train_gradient_descent(X, k, *, steps: int = 2000, lr: float | None = None,
         val = torch.trace(P @ S @ P.T)   # = ‖X − W2W1X‖²/σ1
         val.backward()
         opt.step()
-        hist.append(float(val.detach()) * s1)
+        with np.errstate(over="ignore", under="ignore"):   # L = (L/σ1)·σ̃1·s·s, 0 stays 0
+            hist.append(float(((np.float64(float(val.detach())) * s1_s) * s) * s))
     return W1.detach().cpu().numpy(), W2.detach().cpu().numpy(), np.array(hist)

@@ -196,3 +196,95 @@ def test_as_data_names_the_problem_in_one_line(X, msg):
     with pytest.raises(InputError, match=msg) as exc:
         num.as_data(X)
     assert "\n" not in str(exc.value)
+
+
+# ---------------------------------------------------------------- issue 11 (F4): every finite float64 scale
+MAXF = float(np.finfo(float).max)           # 1.7976931348623157e308
+
+
+def _exact_data(p10: int, signs, perm, with_max: bool):
+    """X = c·P·diag(1, 1/2, 1/4)·(signs), c = 10^p: every entry is exact (a power-of-two
+    multiple of c, subnormal c included), so the singular values and the optimal subspace
+    are known exactly; with_max puts the largest float where c was."""
+    c = 10.0 ** p10
+    vals = [MAXF if with_max else c, c / 2, c / 4]
+    X = np.zeros((3, 4))
+    for i, (r, v, sg) in enumerate(zip(perm, vals, signs)):
+        X[r, i] = sg * v
+    return X, vals, perm[0]
+
+
+@given(st.integers(-323, 308), st.lists(st.sampled_from([-1.0, 1.0]), min_size=3, max_size=3),
+       st.permutations([0, 1, 2]), st.booleans())
+def test_every_finite_scale_works_property(p10, signs, perm, with_max):
+    """F4: data_scale, the PCA and the closed form work for data at any scale 10^p,
+    p ∈ [−323, 308] (subnormals) and with the largest float in the array (math.ldexp
+    raised OverflowError: 2^1024 is beyond float64). The scale is an exact power of two
+    leaving X̃ = X/s in [1/2, 1) (or [1, 2) at the top of the range), the optimal
+    direction is the known one and the loss the known tail, judged relative to ‖X̃‖²_F."""
+    X, vals, top_row = _exact_data(p10, signs, perm, with_max)
+    s = num.data_scale(X)
+    m_, e = np.frexp(s)
+    assert m_ == 0.5 and np.isfinite(s) and s > 0                 # an exact power of two
+    Xs = X / s
+    normal = np.abs(Xs) >= np.finfo(float).tiny     # below that, X̃ itself is subnormal
+    assert np.array_equal((Xs * s)[normal], X[normal])            # dividing was exact
+    top = float(np.abs(Xs).max())
+    assert (0.5 <= top < 1.0) or (np.abs(X).max() >= 2.0**1023 and 1.0 <= top < 2.0)
+    pca = num.pca_solution(X, 1)
+    assert np.all(np.isfinite(pca.sigma_scaled)) and np.all(np.isfinite(pca.U))
+    u = np.zeros(3)
+    u[top_row] = 1.0
+    assert float(np.max(num.principal_angles(pca.U_k, u[:, None]))) < 1e-12
+    from numerics.regularized_linear_autoencoder import closed_form
+
+    cf = closed_form(X, 1, 0.0)
+    np.testing.assert_allclose(cf.d, [1.0], rtol=1e-15)
+    tail_s = sum((v / s) ** 2 for v in vals[1:])                  # the known optimal loss
+    frob_s = sum((v / s) ** 2 for v in vals)
+    assert abs(cf.loss_scaled - tail_s) <= 1e-14 * frob_s
+
+
+@pytest.mark.parametrize("X", [np.full((3, 4), 1.7e308), np.full((3, 4), -MAXF),
+                               np.diag([MAXF, 1.0, 5e-324]), np.diag([5e-324, 1e-323, 2e-323]),
+                               np.array([[MAXF, -MAXF, 0.0], [5e-324, 1.0, -1e308]])],
+                         ids=["1.7e308", "-max", "max-1-subnormal", "subnormal", "mixed"])
+def test_lae_cli_on_extreme_floats_gives_strict_json(tmp_path, capsys, X):
+    """F4: ``hw7 lae --data maxf.npy --k 1 --json`` ended in an OverflowError traceback;
+    every finite float64 array gives a strict-JSON verified summary."""
+    import json
+
+    from hw7.cli import main
+
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    rc = main(["lae", "--data", str(path), "--k", "1", "--json"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "Warning" not in err, err
+    summary = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-strict JSON {c}"))
+    assert rc == 0 and summary["verified"] is True
+    assert summary["singular_values_W2"] == [1.0]
+
+
+@pytest.mark.parametrize("j", [-1070, -1000, 600, 1021])   # X·2^j exact (entries 2^-1..2^-4)
+def test_gradient_descent_is_exactly_scale_free(j):
+    """F4's neighbours: gradient descent on X·2^j (down to subnormal data, up to the largest
+    floats) learns the very same weights as on X (it trains on X/s, exact), and its loss
+    history is L itself: 4^j times X's where float64 holds it, never NaN, no warnings."""
+    import warnings
+
+    X = np.diag([4.0, 2.0, 1.0]) @ np.array([[1.0, 0.5, 0], [0, 1, 0.25], [0.5, 0, 1]])
+    X = X / 8.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a1, a2, ha = num.train_gradient_descent(X, 1, steps=60, seed=3)
+        b1, b2, hb = num.train_gradient_descent(np.ldexp(X, j), 1, steps=60, seed=3)
+    assert np.array_equal(a1, b1) and np.array_equal(a2, b2)
+    assert not np.isnan(hb).any()
+    want = np.ldexp(ha, 2 * j) if abs(2 * j) < 1000 else None
+    if want is not None:
+        np.testing.assert_allclose(hb, want, rtol=1e-15)
+    elif j > 0:
+        assert np.all(hb > 1e300)            # beyond float64 (inf) or at its top
+    else:
+        assert np.all(hb < 1e-300)           # beyond float64 (0) or at its bottom
