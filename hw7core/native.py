@@ -24,6 +24,15 @@ for this process instead, with a one-line notice on stderr; if that fails too, :
 returns ``None`` (callers use the torch path). The compiler that is run must pass the same
 folder rule.
 
+Usable: a trusted library is used only if it loads and exports what the caller needs
+(``symbols``) and the ABI it declares (``abi``; by default read from the source: a
+definition ``long NAME_abi(void) { return N; }`` requires ``NAME_abi()`` to return N).
+A cached library that fails to load or to pass that check (a stale or foreign build under
+the predicted name, a truncated file) is never used: it is rebuilt in place (only that
+cache file, ours by the trust rule, is replaced) and, if that does not help, built in a
+private temporary folder; each with a one-line notice on stderr. If nothing usable results,
+:func:`load` returns ``None`` (the caller's torch path), never a traceback.
+
 Failures (no compiler, a compile error, an unwritable cache) are not errors here:
 :func:`load` returns ``None`` and :func:`unavailable_reason` says why in one line.
 """
@@ -35,11 +44,13 @@ import ctypes
 import hashlib
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from hw7core.private import (
@@ -123,15 +134,18 @@ def library_name(source: str | os.PathLike, cc: str) -> str:
     return f"{source.stem}-{key}.so"
 
 
-def _build(source: Path, cc: str, folder: Path) -> Path:
+def _build(source: Path, cc: str, folder: Path, *, replace: bool = False) -> Path:
     """The library of ``source`` in the private ``folder``: the cached one if it passes the
-    trust rule, else a fresh build (a cached file that fails the rule is never loaded)."""
+    trust rule, else a fresh build (a cached file that fails the rule is never loaded).
+    ``replace``: build afresh and replace the cached file (it passed the trust rule: it is
+    ours), e.g. because it could not be used."""
     target = folder / library_name(source, cc)
     if os.path.lexists(target):
         reason = untrusted_file_reason(target)
-        if reason is None:
+        if reason is not None:
+            raise UntrustedPath(f"cached library not trusted: {reason}")
+        if not replace:
             return target
-        raise UntrustedPath(f"cached library not trusted: {reason}")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
@@ -151,9 +165,83 @@ def _build(source: Path, cc: str, folder: Path) -> Path:
             os.unlink(tmp)
 
 
-def load(source: str | os.PathLike) -> ctypes.CDLL | None:
+_ABI_RE = re.compile(r"^\s*long\s+(\w+_abi)\s*\(\s*void\s*\)\s*\{\s*return\s+(-?\d+)\s*;\s*\}",
+                     re.MULTILINE)
+
+
+def declared_abi(source: str | os.PathLike) -> tuple[str, int] | None:
+    """The ABI a kernel source declares: ``(NAME_abi, N)`` for a definition
+    ``long NAME_abi(void) { return N; }`` (the first one), else None.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".c", delete=False) as f:
+    ...     _ = f.write("long hw7_x_abi(void) { return 3; }\\n")
+    >>> declared_abi(f.name)
+    ('hw7_x_abi', 3)
+    >>> os.unlink(f.name)
+    """
+    try:
+        text = Path(source).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    m = _ABI_RE.search(text)
+    return (m.group(1), int(m.group(2))) if m else None
+
+
+class _Unusable(Exception):
+    """A trusted library that cannot be used (fails to load, lacks or mismatches symbols)."""
+
+
+def _close(lib: ctypes.CDLL) -> None:
+    """Unload ``lib`` (so a rebuilt file under the same path is really opened afresh)."""
+    with contextlib.suppress(Exception):
+        import _ctypes
+
+        _ctypes.dlclose(lib._handle)
+
+
+def _open_checked(path: Path, symbols: tuple[str, ...], abi: tuple[str, int] | None
+                  ) -> ctypes.CDLL:
+    """``ctypes.CDLL(path)`` if it loads and exports ``symbols`` and the ``abi`` function
+    returning its number; else :class:`_Unusable` (one line; the library is unloaded)."""
+    try:
+        lib = ctypes.CDLL(str(path))
+    except OSError as exc:
+        raise _Unusable(f"{path.name} does not load "
+                        f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+                        ) from None
+    need = list(symbols) + ([abi[0]] if abi else [])
+    missing = [name for name in need if not _has(lib, name)]
+    if missing:
+        _close(lib)
+        raise _Unusable(f"{path.name} lacks the symbol{'s' if len(missing) > 1 else ''} "
+                        f"{', '.join(missing[:3])}")
+    if abi:
+        fn = getattr(lib, abi[0])
+        fn.restype, fn.argtypes = ctypes.c_long, []
+        got = fn()
+        if got != abi[1]:
+            _close(lib)
+            raise _Unusable(f"{path.name} has ABI {abi[0]}() = {got}, expected {abi[1]}")
+    return lib
+
+
+def _has(lib: ctypes.CDLL, name: str) -> bool:
+    try:
+        getattr(lib, name)
+    except AttributeError:
+        return False
+    return True
+
+
+def load(source: str | os.PathLike, *, symbols: Iterable[str] = (),
+         abi: tuple[str, int] | None = None) -> ctypes.CDLL | None:
     """The compiled library of ``source`` (built on first use), or None if unavailable.
 
+    symbols: names the library must export (else it is unusable: rebuilt, see the module
+    doc). abi: ``(function, number)``: ``function()`` (``long(void)``) must return
+    ``number``; default :func:`declared_abi` of the source. Never raises for a library
+    problem: None and :func:`unavailable_reason` instead.
     The result is remembered per ``source`` as given (pass an absolute path)."""
     name = os.fspath(source)
     lib = _loaded.get(name, False)     # the common case, without the lock
@@ -173,7 +261,8 @@ def load(source: str | os.PathLike) -> ctypes.CDLL | None:
             why = _untrusted_program_reason(cc)
             if why:
                 raise RuntimeError(f"the C compiler {cc} is not trusted: {why}")
-            lib = _load_trusted(source, cc)
+            need = (tuple(symbols), abi if abi is not None else declared_abi(source))
+            lib = _load_trusted(source, cc, *need)
         except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
             _reasons[name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             lib = None
@@ -181,11 +270,28 @@ def load(source: str | os.PathLike) -> ctypes.CDLL | None:
         return lib
 
 
-def _load_trusted(source: Path, cc: str) -> ctypes.CDLL:
-    """Load from the cache when it passes the trust rule; else build privately, with a notice."""
+def _notice(text: str) -> None:
+    sys.stderr.write(f"hw7: notice: {text}\n")
+
+
+def _load_trusted(source: Path, cc: str, symbols: tuple[str, ...] = (),
+                  abi: tuple[str, int] | None = None) -> ctypes.CDLL:
+    """Load from the cache when it passes the trust rule and is usable (an unusable cached
+    library is rebuilt in place, once); else build privately, with a notice."""
     try:
         folder = ensure_private_dir(cache_dir())
-        return ctypes.CDLL(str(_build(source, cc, folder)))
+        try:
+            return _open_checked(_build(source, cc, folder), symbols, abi)
+        except _Unusable as exc:
+            stale = str(exc)
+        lib = None
+        with contextlib.suppress(_Unusable):
+            lib = _open_checked(_build(source, cc, folder, replace=True), symbols, abi)
+        if lib is not None:
+            _notice(f"the cached native library was unusable ({stale}); rebuilt it")
+            _notices[os.fspath(source)] = stale
+            return lib
+        problem = f"cached library unusable: {stale}"
     except UntrustedPath as exc:
         problem = str(exc)
     private = tempfile.mkdtemp(prefix="hw7-native-")          # 0700, owned by us
@@ -194,11 +300,15 @@ def _load_trusted(source: Path, cc: str) -> ctypes.CDLL:
         if why:
             raise RuntimeError(f"native cache not trusted ({problem}) and no private "
                                f"temporary folder ({why})")
-        lib = ctypes.CDLL(str(_build(source, cc, Path(private))))
+        try:
+            lib = _open_checked(_build(source, cc, Path(private)), symbols, abi)
+        except _Unusable as exc:
+            _notice(f"native kernel {source.name} unusable ({exc}); using the torch path")
+            raise RuntimeError(f"native library unusable: {exc}") from None
     finally:
         shutil.rmtree(private, ignore_errors=True)            # the mapping outlives the file
-    sys.stderr.write(f"hw7: notice: not using the native cache ({problem}); built "
-                     f"{source.name} in a private temporary folder instead\n")
+    _notice(f"not using the native cache ({problem}); built {source.name} in a private "
+            f"temporary folder instead")
     _notices[os.fspath(source)] = problem
     return lib
 

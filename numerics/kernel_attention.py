@@ -788,8 +788,13 @@ _pool_pid = 0
 _configured: dict[int, ctypes.CDLL] = {}   # libraries whose ctypes signatures are set
 
 
+_NATIVE_SYMBOLS = ("hw7_qla_lanes",) + tuple(
+    f"hw7_qla_{f}_{suf}" for f in ("key", "query", "pairs_padded", "state") for suf in ("f32", "f64"))
+
+
 def _native_lib():
-    lib = native.load(_NATIVE_SOURCE)
+    # a cached library lacking any of these (or hw7_qla_abi() != 2) is rebuilt, never used
+    lib = native.load(_NATIVE_SOURCE, symbols=_NATIVE_SYMBOLS, abi=("hw7_qla_abi", 2))
     if lib is not None and id(lib) not in _configured:
         ptr, long_ = ctypes.c_void_p, ctypes.c_long
         lib.hw7_qla_abi.restype = long_

@@ -322,3 +322,123 @@ def test_the_checkers_reference_cache_is_read_only_when_private(tmp_path, monkey
     os.chmod(path, 0o600)
     _chown_other(path)
     assert judge._load_cache(path) == {}
+
+
+# ----------------------------------------------------------------- unusable cached libraries (F5)
+ABI_SOURCE = """
+long hw7_test_abi(void) { return 2; }
+long hw7_test_square(long x) { return x * x; }
+"""
+FOREIGN = {
+    "lacks the ABI symbol": "long hw7_test_square(long x) { return 666; }\n",
+    "another ABI": "long hw7_test_abi(void) { return 1; }\n"
+                   "long hw7_test_square(long x) { return 666; }\n",
+    "not a library": None,
+}
+
+
+def _plant_private(tmp_path, monkeypatch, text):
+    """A private, trusted cache whose library under the predicted name is a foreign build
+    (or junk): exactly what a stale or foreign build in HW7_CACHE_DIR/native/ looks like."""
+    cc = native.compiler()
+    cache_root = tmp_path / "cache"
+    native_dir = cache_root / "native"
+    native_dir.mkdir(parents=True)
+    for d in (cache_root, native_dir):
+        os.chmod(d, 0o700)
+    monkeypatch.setenv("HW7_CACHE_DIR", str(cache_root))
+    monkeypatch.delenv("HW7_NATIVE", raising=False)
+    src = tmp_path / "abi.c"
+    src.write_text(ABI_SOURCE)
+    planted = native_dir / native.library_name(src, cc)
+    if text is None:
+        planted.write_bytes(b"\x7fELF truncated")
+    else:
+        _compile(cc, text, planted, tmp_path)
+    os.chmod(planted, 0o700)
+    assert private.untrusted_file_reason(planted) is None      # trusted, yet unusable
+    native.forget(src)
+    return src, native_dir, planted
+
+
+@needs_cc
+@pytest.mark.parametrize("case", list(FOREIGN))
+def test_an_unusable_cached_library_is_rebuilt_in_place(tmp_path, monkeypatch, capfd, case):
+    """F5: a private, trusted library under the predicted name that lacks the declared ABI
+    symbol (``AttributeError: undefined symbol: hw7_qla_abi`` was a traceback from
+    ``hw7 verify q5b``), declares another ABI, or does not load is never used: the cache
+    file (ours) is rebuilt in place with a one-line notice, and the real kernel runs."""
+    src, native_dir, planted = _plant_private(tmp_path, monkeypatch, FOREIGN[case])
+    capfd.readouterr()
+    try:
+        lib = native.load(src)
+        assert lib is not None and _square(lib, 12) == 144        # the real one, not 666
+        err = capfd.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("hw7: notice: the cached native "
+                                                       "library was unusable"), err
+        assert sorted(os.listdir(native_dir)) == [planted.name]   # replaced, nothing else
+        native.forget(src)
+        assert _square(native.load(src), 3) == 9                  # the rebuild is reused
+        assert capfd.readouterr().err == ""
+    finally:
+        native.forget(src)
+
+
+@needs_cc
+def test_declared_abi_is_read_from_the_source_and_can_be_given(tmp_path, monkeypatch, capfd):
+    """Without ``abi=`` the source's ``long NAME_abi(void) { return N; }`` is required; an
+    explicit ``symbols=`` the build cannot provide leaves no usable library: None, the
+    caller's torch path, with one notice line and a one-line reason."""
+    src, native_dir, planted = _plant_private(tmp_path, monkeypatch, None)
+    assert native.declared_abi(src) == ("hw7_test_abi", 2)
+    capfd.readouterr()
+    try:
+        assert native.load(src, symbols=("hw7_test_cube",)) is None
+        err = capfd.readouterr().err
+        assert err.count("\n") == 1 and "using the torch path" in err and "hw7_test_cube" in err
+        reason = native.unavailable_reason(src)
+        assert "hw7_test_cube" in reason and "\n" not in reason
+        native.forget(src)
+        assert native.load(src, abi=("hw7_test_abi", 3)) is None       # mismatching ABI
+        assert "expected 3" in native.unavailable_reason(src)
+    finally:
+        native.forget(src)
+
+
+@needs_cc
+def test_the_attention_kernel_survives_a_foreign_cached_library(tmp_path):
+    """F5 end to end, in a fresh process: a foreign build under the attention kernel's
+    predicted name in HW7_CACHE_DIR/native/ (private, trusted, without hw7_qla_abi) — the
+    kernel is rebuilt and linear attention runs on it; no traceback."""
+    import sys
+    import textwrap
+
+    cc = native.compiler()
+    cache_root = tmp_path / "cache"
+    (cache_root / "native").mkdir(parents=True)
+    os.chmod(cache_root, 0o700)
+    os.chmod(cache_root / "native", 0o700)
+    from numerics import kernel_attention as N
+
+    planted = cache_root / "native" / native.library_name(N._NATIVE_SOURCE, cc)
+    _compile(cc, "long hw7_qla_lanes(long e) { return 1; }\n", planted, tmp_path)
+    os.chmod(planted, 0o700)
+    code = textwrap.dedent("""
+        import torch
+        from numerics import kernel_attention as N
+        assert N.native_available(), N.native_unavailable_reason()
+        g = torch.Generator().manual_seed(0)
+        Q, K, V = (torch.randn(5, 3, generator=g, dtype=torch.float64) for _ in range(3))
+        a = N.linear_attention(Q, K, V, backend="native")
+        b = N.linear_attention(Q, K, V, backend="torch")
+        assert torch.allclose(a, b, rtol=1e-12, atol=0), (a - b).abs().max()
+        print("ok")
+    """)
+    env = dict(os.environ, HW7_CACHE_DIR=str(cache_root))
+    env.pop("HW7_NATIVE", None)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=600, env=env, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
+    assert "Traceback" not in res.stderr
+    assert res.stderr.count("hw7: notice: the cached native library was unusable") == 1
+    assert "lacks the symbol" in res.stderr
