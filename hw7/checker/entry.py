@@ -22,7 +22,7 @@ __all__ = ["CHECK_FIELDS", "DATA_FIELDS", "FEATURE_VARS", "NORM2_PREFIX", "as_en
 
 CHECK_FIELDS = ("qid", "title", "question", "check_kind", "expr", "symbols", "options", "choices")
 DATA_FIELDS = ("shapes", "bigo_vars", "assume", "domain", "regime", "vectors", "shared_mean_form",
-               "kernel", "feature_dim")
+               "kernel", "feature_dim", "causes")
 FEATURE_VARS = tuple(f"x{i}" for i in range(1, 9))   # entries of a feature map: x1..x8
 NORM2_PREFIX = "norm2_"                              # ‖μ‖² of a declared vector μ: norm2_mu
 DOMAIN_OPS = ("<", "<=", ">", ">=")

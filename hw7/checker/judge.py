@@ -342,13 +342,17 @@ def describe(entry) -> list[str]:
              f"answer kind: {kind}"]
     if kind in ("choice", "choices"):
         lines.append("options: " + "; ".join(map(str, entry.get("options") or [])))
-        opts = [str(o) for o in entry["options"]]
+        causes = (entry.get("data") or {}).get("causes") or []
+        opts = [str(o) for o in entry["options"] if o not in causes]  # a cause is no answer
         example = opts[0] if kind == "choice" else ", ".join(opts[:2])
         lines.append(f"example: hw7 check {qid} '{example}'")
         lines.append("matching ignores case, spaces and punctuation, knows standard synonyms "
                      "(L2 loss = MSE, BN = batch normalization) and tolerates small typos; a "
                      "negated option ('not X', 'no X', 'X set to 0') is never chosen"
                      + ("; separate several options with commas" if kind == "choices" else ""))
+        if causes:
+            lines.append("the question asks for a correction: naming only the cause ("
+                         + "; ".join(map(str, causes)) + ") is not judged (exit 2)")
         return lines
     syms = entry.get("symbols") or {}
     shapes = matrix_names(entry)

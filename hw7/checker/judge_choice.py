@@ -45,7 +45,32 @@ SYNONYMS = [
      "l2weightdecay"},
     {"dropout", "dropoutlayer"},
     {"sgdoptimizer", "sgd", "stochasticgradientdescent", "sgdoptimiser", "plainsgd"},
+    # Q6(c): the fix (zero the gradients every iteration) ...
+    {"calloptimizerzerogradinsidetheloopbeforelossbackwardeveryiteration",
+     "movezerogradintotheloop", "movezerogradinsidetheloop", "moveoptimizerzerogradintotheloop",
+     "moveoptimizerzerogradinsidetheloop", "movetheoptimizerzerogradcallintotheloop",
+     "movezerogradintotheforloop", "callzerogradinsidetheloop", "calloptimizerzerogradinsidetheloop",
+     "callzerogradineveryiteration", "calloptimizerzerogradineveryiteration",
+     "calloptimizerzerogradeveryiteration", "calloptimizerzerogradineachiteration",
+     "zerogradinsidetheloop", "zerogradineveryiteration", "zerogradeveryiteration",
+     "zerogradineachiteration", "zerogradeachiteration", "zerothegradientseveryiteration",
+     "zerothegradientsineachiteration", "zerothegradientsineveryiteration",
+     "putoptimizerzerogradatthestartofeachiteration", "putzerogradatthestartofeachiteration",
+     "putoptimizerzerogradatthestartoftheloop", "putoptimizerzerogradinsidetheloop",
+     "calloptimizerzerogradinsidetheloopafteroptimizerstep",
+     "calloptimizerzerogradafteroptimizerstepinsidetheloop",
+     "calloptimizerzerogradinsidetheloopbeforelossbackward",
+     "calloptimizerzerogradbeforelossbackwardineachiteration"},
+    # ... and its cause (a diagnosis, not a correction)
+    {"zerogradonceoutsidetheloopgradientsaccumulate", "gradientsaccumulate",
+     "thegradientsaccumulate", "gradientsareaccumulated", "gradientsaccumulateacrossiterations",
+     "zerogradonceoutsidetheloop", "zerogradoutsidetheloop", "zerogradisoutsidetheloop",
+     "zerogradiscalledonlyonce", "zerogradonlyonce", "zerogradiscalledoutsidetheloop",
+     "missingzerograd", "zerogradisnotcalledinsidetheloop"},
 ]
+# Prefix, substring and typo matching apply to short names only: a sentence-long option
+# differs from its opposite by one word ("inside" / "outside" the loop).
+_FUZZY_MAX = 20
 
 # Negations: a word before the option, or a phrase after it.
 _NEG_BEFORE = re.compile(
@@ -131,6 +156,7 @@ def match_option(text: str, options: list, *, strict: bool = False) -> str:
             if len(hit) == 1:
                 return hit[0]
     if not strict and len(t) >= 3:
+        table = [(opt, {a for a in al if len(a) <= _FUZZY_MAX}) for opt, al in table]
         pre = [opt for opt, al in table if any(a.startswith(t) for a in al)]
         if len(pre) == 1:
             return pre[0]
@@ -235,7 +261,7 @@ _COUNT_FILLER = {"layer", "layers", "linear", "encoder", "decoder", "and", "+", 
                  "fully", "connected", "fc", "dense", "nn", "total", "in", "weight", "matrices",
                  "matrix", "a", "of", "with", "", ".", "the", "answer", "is", ":"}
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4", "V": "5"}
-_COUNT_NEG = {"not", "no", "~", "!", "¬", "≠", "✗", "✘", "❌"}
+_COUNT_NEG = {"not", "no", "!", "¬", "≠", "✗", "✘", "❌"}  # "~2" may be "about 2": refused
 
 
 def _read_count(text: str, options: list) -> tuple[str, bool]:
@@ -366,6 +392,10 @@ def judge_choice(qid, entry, text) -> Verdict:
         if len(chosen) > 1:
             raise Unjudgeable("this question takes one option")
         got = chosen.pop()
+        causes = (entry.get("data") or {}).get("causes") or []
+        if got != ref[0] and got in causes:
+            raise Unjudgeable(f"the answer states the cause ('{got}'); the question asks for "
+                              "the correction: give the fix")
         read = got + (f" (and not {'; '.join(sorted(map(str, negated)))})" if negated else "")
         if got == ref[0]:
             return Verdict(qid, "correct", f"'{got}' is the derived answer", "option match",

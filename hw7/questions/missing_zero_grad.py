@@ -12,6 +12,7 @@ from numerics import missing_zero_grad as num
 
 RESULT = "missing_zero_grad"
 FIX = "call optimizer.zero_grad() inside the loop, before loss.backward(), every iteration"
+CAUSE = "zero_grad once, outside the loop (gradients accumulate)"
 
 
 @section("q6c", title="The diverging loop: zero_grad outside the loop", question="Q6(c)",
@@ -19,8 +20,9 @@ FIX = "call optimizer.zero_grad() inside the loop, before loss.backward(), every
 def q6c(ctx: Context, ans: Answer) -> None:
     der = ctx.cached("q6c.derive", der_mod.derive)
     ans.check_kind = "choice"
-    ans.options = ["zero_grad once, outside the loop (gradients accumulate)", FIX]
+    ans.options = [CAUSE, FIX]
     ans.choices = [FIX]
+    ans.data["causes"] = [CAUSE]  # the diagnosis: hw7 check asks for the fix when only it is named
     ans.data["bug"] = "optimizer.zero_grad() is called once before the loop, so .grad accumulates"
     ans.data["fix"] = FIX
     ans.latex = r"G_t = G_{t-1} + g_t = \sum_{s\le t} g_s,\quad \theta_t = \theta_{t-1} - \mathrm{lr}\,G_t"
