@@ -11,6 +11,12 @@ Both run inside a normal program (a derivation script, the answer-key build) as
 well as inside pytest; they are independent of the ``hw7`` CLI package (the
 answer key's ``hw7.props`` turns these results into ``Check`` records).
 
+A command writes only its own files: these runs keep no example database
+(``database=None``), and whatever else Hypothesis stores (its Unicode tables, its cache
+of source constants; by default in ``.hypothesis/`` under the current folder) goes to
+the toolkit's private cache, ``hypothesis/`` beside ``native/`` (see
+:func:`hypothesis_home`), unless ``HYPOTHESIS_STORAGE_DIRECTORY`` says otherwise.
+
 Example (a true property and a mutant of it):
 
 >>> from hypothesis import strategies as st
@@ -27,8 +33,12 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +46,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.strategies import SearchStrategy
 
-__all__ = ["PropertyResult", "property_check", "mutation_check", "holds", "jsonable"]
+__all__ = ["PropertyResult", "property_check", "mutation_check", "holds", "jsonable",
+           "hypothesis_home"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,50 @@ def property_check(prop: Callable[[Any], None], strategy: SearchStrategy, *,
     >>> property_check(even_square, st.integers(), max_examples=10).examples
     10
     """
+    with hypothesis_home():
+        return _property_check(prop, strategy, max_examples=max_examples, seed=seed)
+
+
+@contextlib.contextmanager
+def hypothesis_home() -> Iterator[str | None]:
+    """Hypothesis's storage folder, for the duration of the block: the toolkit's private
+    cache ``<cache>/hypothesis`` (``<cache>`` as for :func:`hw7core.native.cache_dir`:
+    ``HW7_CACHE_DIR``, else ``$XDG_CACHE_HOME/hw7-verify``, else ``~/.cache/hw7-verify``;
+    created 0700), or a private temporary folder removed afterwards when that cache is
+    not private, never ``.hypothesis/`` in the current folder. A folder chosen with
+    ``HYPOTHESIS_STORAGE_DIRECTORY`` is kept. The previous setting is restored after.
+    Yields the folder in use (None when the environment chose it)."""
+    import hypothesis.configuration as hc
+
+    from hw7core.native import cache_dir
+    from hw7core.private import UntrustedPath, ensure_private_dir, untrusted_dir_reason
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield None
+        return
+    attr = "__hypothesis_home_directory"
+    previous = getattr(hc, attr, None)
+    temporary = None
+    try:
+        want = cache_dir().parent / "hypothesis"
+        existing = want
+        while not os.path.lexists(existing) and existing != existing.parent:
+            existing = existing.parent
+        if untrusted_dir_reason(existing):     # create nothing in a folder others can change
+            raise UntrustedPath(str(existing))
+        home = str(ensure_private_dir(want))
+    except (UntrustedPath, OSError):
+        home = temporary = tempfile.mkdtemp(prefix="hw7-hypothesis-")
+    hc.set_hypothesis_home_dir(home)
+    try:
+        yield home
+    finally:
+        hc.set_hypothesis_home_dir(previous)
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _property_check(prop, strategy, *, max_examples: int, seed: int) -> PropertyResult:
     seen: list = []
     failure: dict = {}
 

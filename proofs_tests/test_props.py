@@ -67,3 +67,83 @@ def test_holds():
     def positive(x):
         assert x > 0
     assert holds(positive, 1) and not holds(positive, 0)
+
+
+# ----------------------------------------------------------------- F6: writes only its own files
+_RUN_IN_CWD = """
+import sys
+from hypothesis import strategies as st
+from hw7core.props import mutation_check, property_check
+from hw7.props import property_check as key_check
+
+def text_ok(s):                       # st.text: Hypothesis stores its Unicode tables
+    assert isinstance(s, str)
+
+def wrong(n):
+    assert n < 3
+
+assert property_check(text_ok, st.text(), max_examples=20).passed
+assert mutation_check(wrong, st.integers(0, 10), max_examples=20).ok     # shrinks: the
+assert key_check("k", text_ok, st.text(), max_examples=5).passed         # database path
+print("ok")
+"""
+
+
+def _run_in(cwd, env_extra):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPOTHESIS_")}
+    env.update(env_extra)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    res = subprocess.run([sys.executable, "-c", _RUN_IN_CWD], cwd=cwd, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
+    return res
+
+
+def test_property_runs_create_nothing_in_the_current_folder(tmp_path):
+    """F6: ``hw7 answers`` left ``.hypothesis/`` (Hypothesis's storage: its Unicode tables,
+    example database, constants cache) in the current folder. Property runs of the
+    library and the answer key write nothing there; what Hypothesis stores goes to the
+    toolkit's private cache."""
+    import os
+    import stat
+
+    cwd, cache = tmp_path / "work", tmp_path / "cache"
+    cwd.mkdir()
+    _run_in(cwd, {"HW7_CACHE_DIR": str(cache)})
+    assert os.listdir(cwd) == []
+    home = cache / "hypothesis"
+    assert home.is_dir() and any(home.rglob("*"))        # the tables went to the cache
+    assert stat.S_IMODE(os.stat(home).st_mode) & 0o077 == 0
+
+
+def test_a_shared_cache_gets_nothing_either(tmp_path):
+    """With HW7_CACHE_DIR in a folder others can write, Hypothesis stores into a private
+    temporary folder (removed after the run): nothing in the cwd, nothing in the cache."""
+    import os
+
+    cwd, shared = tmp_path / "work", tmp_path / "shared"
+    cwd.mkdir()
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    _run_in(cwd, {"HW7_CACHE_DIR": str(shared / "cache")})
+    assert os.listdir(cwd) == []
+    assert not (shared / "cache" / "hypothesis").exists()
+
+
+def test_the_storage_setting_is_restored_after_a_run(tmp_path):
+    """In-process (the test suite's own Hypothesis keeps its setting): the home folder is
+    the private one only during the run."""
+    import hypothesis.configuration as hc
+
+    from hw7core.props import hypothesis_home
+
+    before = getattr(hc, "__hypothesis_home_directory")
+    with hypothesis_home() as home:
+        if home is not None:
+            assert str(hc.storage_directory().path) == home
+    assert getattr(hc, "__hypothesis_home_directory") == before
