@@ -606,3 +606,42 @@ def test_inner_product_name_does_not_depend_on_declaration_order(vectors, text):
     got = parse_answer(text, kind="expr", symbols=("qk",), vectors=vectors).value
     assert sympy.expand(got - (qk + 1) ** 2) == 0
     assert {s.name for s in got.free_symbols} == {"qk"}
+
+
+# ------------------------------------------------------------------ line breaks, column vectors
+
+d_ = sp.Symbol("d", positive=True)
+
+
+@pytest.mark.parametrize("text", ["sqrt(d)\nd", "sqrt(d)\r\nd", "d\n\\sqrt{d}", "2\n3", "d\n-d"])
+def test_a_line_break_between_two_expressions_is_refused(text):
+    """A line break is not a product: 'sqrt(d)⏎d' was read as d**(3/2)."""
+    with pytest.raises(ParseError, match="line break between two expressions"):
+        parse_answer(text, kind="expr", symbols=("d",))
+
+
+@pytest.mark.parametrize("text", ["sqrt(\nd)", "sqrt(d)\n", "\nsqrt(d)", "d**(1/2)\n*1",
+                                  "d**(1/2) *\n1", "$$\n\\sqrt{d}\n$$", "\\[\n\\sqrt{d}\n\\]",
+                                  "\\sqrt{d}\n\\cdot 1", "s =\nsqrt(d)"])
+def test_a_line_break_inside_one_expression_is_a_space(text):
+    p = parse_answer(text, kind="expr", symbols=("d",))
+    assert sp.simplify(p.value.subs(symbol("d"), d_) - sp.sqrt(d_)) == 0
+
+
+@pytest.mark.parametrize("text", ["[1 4 3]", "[1;4;3]", "(1; 4; 3)", "[1; 4; 3]", "[1\n4\n3]",
+                                  "[1,\n4, 3]"])
+def test_column_and_space_separated_vectors(text):
+    assert parse_answer(text, kind="vector").value == [1, 4, 3]
+
+
+@pytest.mark.parametrize("text", ["[1;4,3]", "[1, 4; 3]", "[1 -4 3]", "(1 4 3)", "[d 4 3]"])
+def test_mixed_or_ambiguous_vector_separators_are_refused(text):
+    with pytest.raises(ParseError):
+        parse_answer(text, kind="vector", symbols=("d",))
+
+
+def test_a_negative_exponent_out_of_range_is_named_as_such():
+    with pytest.raises(ParseError, match=r"exponent -100 is too large in magnitude"):
+        parse_answer("sqrt(d) + 10^-100", kind="expr", symbols=("d",))
+    with pytest.raises(ParseError, match=r"denominator too large"):
+        parse_answer("d^(1/100)", kind="expr", symbols=("d",))

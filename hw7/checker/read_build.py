@@ -309,7 +309,14 @@ class Builder:
         p, q = abs(int(e.p)), int(e.q)
         if p > MAX_EXPONENT or q > MAX_EXPONENT:
             shown = str(e) if len(str(e)) <= 20 else f"with {len(str(e))} characters"
-            raise ParseError(f"the exponent {shown} is too large (limit {MAX_EXPONENT})")
+            if q > MAX_EXPONENT:
+                what = f"has a denominator too large (limit {MAX_EXPONENT})"
+            elif e < 0:  # 10^-100: a tiny number, refused for the size of its exponent
+                what = (f"is too large in magnitude (exponents from -{MAX_EXPONENT} to "
+                        f"{MAX_EXPONENT} are read)")
+            else:
+                what = f"is too large (limit {MAX_EXPONENT})"
+            raise ParseError(f"the exponent {shown} {what}")
         inner_power = power * max(float(abs(e)), 1.0)
         base, sb = self.build(node[1], depth, inner_power)
         if isinstance(base, _Norm):

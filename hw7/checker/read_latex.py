@@ -164,6 +164,9 @@ def tokenize(s: str) -> list[Token]:
             toks.append(Token("'", "", i))
         elif ch == "&":
             toks.append(Token("COLSEP", "", i))
+        elif ch == ";" and (sum(t.kind in ("(", "[") for t in toks)
+                            > sum(t.kind in (")", "]") for t in toks)):
+            toks.append(Token(ch, "", i))  # inside brackets: a column vector's separator
         elif ch in "+-/^()[]{},@=|":
             toks.append(Token(ch, "", i))
         else:  # '$' inside the answer; anything else was screened out before

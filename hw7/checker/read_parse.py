@@ -304,11 +304,20 @@ class Parser:
     def bracketed(self, open_, close):
         self.take(open_)
         items = [self.expr()]
-        while self.kind() == ",":
+        sep = self.kind() if self.kind() in (",", ";") else None  # [1, 4, 3] or [1; 4; 3]
+        while sep is not None and self.kind() == sep:
             self.take()
             items.append(self.expr())
             if len(items) > MAX_VECTOR:
                 raise ParseError(f"the vector has too many entries (limit {MAX_VECTOR})")
+        if (sep is None and open_ == "[" and items[0][0] == "num"
+                and self.kind() == "NUM"):  # [1 4 3]: plain numbers separated by spaces only
+            while self.kind() == "NUM":
+                items.append(("num", self.take().text))
+                if len(items) > MAX_VECTOR:
+                    raise ParseError(f"the vector has too many entries (limit {MAX_VECTOR})")
+        if sep == ";" and len(items) < 2:
+            raise ParseError("';' separates the entries of a vector, e.g. [1; 4; 3]")
         t = self.peek()
         if t is None or t.kind not in (")", "]"):
             raise ParseError(f"expected '{close}' but found {_show(t)}")

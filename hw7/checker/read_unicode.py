@@ -16,6 +16,7 @@ characters. No NFKC normalisation: it would turn ``ℕ`` into ``N`` and hide the
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hw7.checker.read_errors import MAX_LENGTH, ParseError
@@ -60,6 +61,30 @@ def describe_char(ch: str) -> str:
     return f"U+{ord(ch):04X} ({name})"
 
 
+_CONTINUES = set("+-*/^=,([{&|\\") | set("\u2212\u00d7\u00b7\u22c5\u2219\u00f7")
+_CONTINUED = set("+*/^=,)]}&|") | set("\u00d7\u00b7\u22c5\u2219\u00f7")
+
+
+_CONTINUED_CMD = re.compile(r"\\(?:cdot|times|div|right|end|\]|\)|\\)")
+
+
+def _line_break(text: str, i: int) -> None:
+    """A line break is a space only inside one expression: inside brackets, after an
+    operator, or before a binary operator. Between two expressions ("sqrt(d)\\nd") it
+    would read as a product: refused."""
+    before = text[:i].rstrip(" \t\r\n" + "".join(_SPACES))
+    after = text[i + 1:].lstrip(" \t\r\n" + "".join(_SPACES))
+    if not before or not after:
+        return
+    depth = sum(before.count(c) for c in "([{") - sum(before.count(c) for c in ")]}")
+    if depth > 0 or before[-1] in _CONTINUES or after[0] in _CONTINUED:
+        return
+    if before[-1] == "$" or after[0] == "$" or _CONTINUED_CMD.match(after):  # $$ ... $$
+        return
+    raise ParseError("the answer has a line break between two expressions: write one "
+                     "expression (a line break is not a product)")
+
+
 def to_latex(text: object) -> str:
     """Screen ``text`` and spell its Unicode math as LaTeX (ASCII only in the result).
 
@@ -76,6 +101,9 @@ def to_latex(text: object) -> str:
         ch = text[i]
         if ch in _ASCII:
             out.append(ch)
+        elif ch in "\n\r":
+            _line_break(text, i)
+            out.append(" ")
         elif ch in _SPACES:
             out.append(" ")
         elif ch in _SUPER or ch in _SUB:
