@@ -288,3 +288,31 @@ def test_gradient_descent_is_exactly_scale_free(j):
         assert np.all(hb > 1e300)            # beyond float64 (inf) or at its top
     else:
         assert np.all(hb < 1e-300)           # beyond float64 (0) or at its bottom
+
+
+# ---------------------------------------------------------------- hw7 lae --data (F7)
+@pytest.mark.parametrize("make, needle", [
+    (lambda d: (d / "empty.csv").write_text(""), "input contained no data"),
+    (lambda d: (d / "blank.txt").write_text("\n\n"), "input contained no data"),
+    (lambda d: (d / "folder").mkdir(), "is a folder"),
+    (lambda d: (d / "bad.npy").write_bytes(b"not an array"), "not a .npy file"),
+    (lambda d: (d / "rag.csv").write_text("1,2\n3\n"), "cannot read"),
+    (lambda d: (d / "bin.csv").write_bytes(b"\x00\xff\xfe"), "cannot read"),
+    (lambda d: None, "data file not found"),
+])
+def test_lae_data_problems_are_one_line(tmp_path, capsys, make, needle):
+    """F7: an empty CSV printed numpy's two-line UserWarning before the error, a folder
+    was "data file not found". Every unreadable --data is exactly one line, exit 2."""
+    import warnings
+
+    from hw7.cli import main
+
+    make(tmp_path)
+    made = [p for p in tmp_path.iterdir()]
+    path = str(made[0]) if made else str(tmp_path / "nope.npy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")          # a leaked warning would show in stderr
+        rc = main(["lae", "--data", path, "--k", "1"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and err.startswith("hw7: error:"), err
+    assert needle in err and "Warning" not in err

@@ -555,3 +555,48 @@ def test_output_dir_before_publish_runs_under_the_lock_with_previous_reread(tmp_
     assert set(seen) == {"a.txt"}
     got = {k: v for k, v in tree(out).items() if not k.startswith(".hw7-")}
     assert got == {"a.txt": b"2+A", "b.txt": b"A"}
+
+
+# --------------------------------------------------------------------- hw7 lae --out names (F7)
+def _lae_data(tmp_path):
+    import numpy as np
+
+    data = tmp_path / "X.npy"
+    np.save(data, np.random.default_rng(0).normal(size=(4, 6)))
+    return data
+
+
+@pytest.mark.parametrize("out, needle", [
+    ("", "got an empty string"),
+    ("{tmp}/missing/x.npz", "does not exist ('hw7 lae' creates no folders)"),
+    ("{tmp}/missing/deeper/x.npz", "does not exist"),
+    ("{tmp}/X.npy/x.npz", "is not a folder"),
+    ("{tmp}/new/", "names a folder"),
+    ("{tmp}/new.npz/", "names a folder"),
+    ("{tmp}/.", "names a folder"),
+    ("{tmp}/sub/..", "names a folder"),
+])
+def test_lae_out_bad_names_are_one_line_and_create_nothing(tmp_path, capsys, out, needle):
+    """F7: ``--out ""`` exited 0 writing nothing, ``--out /nonexistent/x.npz`` created
+    /nonexistent/, ``--out new/`` wrote a *file* named ``new``. Each is one line, exit 2,
+    nothing created, before any work."""
+    data = _lae_data(tmp_path)
+    (tmp_path / "sub").mkdir()
+    before = tree(tmp_path)
+    rc = main(["lae", "--data", str(data), "--k", "1", "--out", out.format(tmp=tmp_path)])
+    assert rc == 2
+    one_line_error(capsys, needle)
+    assert tree(tmp_path) == before
+
+
+def test_lae_out_in_an_existing_folder_still_works(tmp_path, monkeypatch):
+    """The refusals above leave the ordinary cases alone: a new file in the current folder
+    (relative name, parent "."), and in an existing sub-folder."""
+    import numpy as np
+
+    data = _lae_data(tmp_path)
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert main(["lae", "--data", str(data), "--k", "1", "--out", "W.npz"]) == 0
+    assert main(["lae", "--data", str(data), "--k", "2", "--out", "sub/W.npz"]) == 0
+    assert np.load("W.npz")["W2"].shape == (4, 1) and np.load("sub/W.npz")["W2"].shape == (4, 2)

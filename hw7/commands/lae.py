@@ -4,6 +4,7 @@ autoencoder of Q1(b)/Q2 to your data and verify it (gradient ≈ 0, predicted lo
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from hw7.errors import InputError, UsageError
@@ -16,43 +17,80 @@ def register(sub) -> None:
     p.add_argument("--lam", type=float, default=0.0, help="ℓ2 weight λ ≥ 0 (default 0)")
     p.add_argument("--center", action="store_true", help="subtract the row means of X first")
     p.add_argument("--out", default=None,
-                   help="write W1, W2 to this .npz (atomic; a new file, or one an earlier "
-                        "'hw7 lae' wrote — never another file)")
+                   help="write W1, W2 to this .npz (atomic; a new file in an existing "
+                        "folder, or one an earlier 'hw7 lae' wrote — never another file; "
+                        "no folders are created)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=run)
 
 
 def _load(path: str):
+    """X from a .npy (no pickles) or a text/.csv file; one line naming the problem for a
+    missing path, a folder, something that is not a regular file, or a file the loaders
+    cannot read or only read with a warning (e.g. an empty CSV: no two-line UserWarning)."""
+    import stat
+    import warnings
+
     import numpy as np
 
+    if not path:
+        raise UsageError("--data must name a file, got an empty string")
     p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"data file not found: {path}")
     try:
-        if p.suffix == ".npy":
-            return np.load(p, allow_pickle=False)
-        return np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None, ndmin=2)
-    except ValueError as exc:
-        raise InputError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        raise UsageError(f"data file not found: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"--data {path} is a folder, not a data file (.npy, .txt or .csv)")
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"--data {path} is not a regular file")
+    if p.suffix == ".npy":
+        with open(p, "rb") as fh:
+            if fh.read(6) != b"\x93NUMPY":
+                raise InputError(f"cannot read {path}: not a .npy file (no NumPy header)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")        # a loader's warning is this one line
+            if p.suffix == ".npy":
+                return np.load(p, allow_pickle=False)
+            return np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None, ndmin=2)
+    except (ValueError, EOFError, Warning) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"cannot read {path}: {first}") from None
 
 
 OUT_MARKER = "hw7_lae_output"   # an array in every .npz this command writes
 
 
 def check_out_target(path: str) -> None:
-    """Refuse ``--out`` unless it is new or a plain file an earlier ``hw7 lae`` wrote.
+    """Refuse ``--out`` unless it names a file that is new or a plain file an earlier
+    ``hw7 lae`` wrote, in a folder that exists.
 
     The command never replaces what it did not write: an existing file qualifies only
-    if it is a regular file (not a link) holding an .npz with :data:`OUT_MARKER`.
+    if it is a regular file (not a link) holding an .npz with :data:`OUT_MARKER`. It
+    creates no folders: a missing parent folder is refused. An empty name, or one ending
+    in a path separator (a folder), is refused too.
     Raises :class:`UsageError` (one line) otherwise.
     """
     import zipfile
 
+    if not path:
+        raise UsageError("--out must name a file (.npz), got an empty string")
+    if path.endswith(("/", os.sep)) or os.path.basename(path) in ("", ".", ".."):
+        raise UsageError(f"--out {path} names a folder; give a file name such as "
+                         f"{path.rstrip('/' + os.sep) or '.'}/W.npz")
     p = Path(path)
     if p.is_symlink() or (p.exists() and not p.is_file()):
         raise UsageError(f"--out {path} exists and is not a file 'hw7 lae' wrote; "
                          "choose a new file name")
+    parent = p.parent
+    if not parent.is_dir():
+        what = ("is not a folder" if os.path.lexists(parent)
+                else "does not exist ('hw7 lae' creates no folders)")
+        raise UsageError(f"--out {path}: {parent} {what}; choose a file in an existing folder")
     if not p.exists():
         return
     try:
@@ -122,7 +160,7 @@ def run(args) -> int:
     from numerics.regularized_linear_autoencoder import check_lam, closed_form
 
     resolve_device(args.device)
-    if args.out:
+    if args.out is not None:
         check_out_target(args.out)   # before any work: never replace what we did not write
     X = as_data(_load(args.data), f"data in {args.data}")
     lam = check_lam(args.lam)
@@ -151,7 +189,8 @@ def run(args) -> int:
         "max_grad_over_sigma1": grad, "verified": ok, "data_scale": s,
         "issues": cf.issues,
     }
-    if args.out:
+    if args.out is not None:
+        check_out_target(args.out)   # again: the folder may have gone during the run
         buf = io.BytesIO()
         np.savez(buf, W1=cf.W1, W2=cf.W2, sigma=cf.pca.sigma, **{OUT_MARKER: np.array(1)})
         write_bytes_atomic(args.out, buf.getvalue())
