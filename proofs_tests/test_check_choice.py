@@ -89,6 +89,8 @@ TABLE = [
         "2", "2.0", "II", "two", "Two", "2 layers", "2 linear layers", "2 (encoder + decoder)",
         "Two linear layers (encoder and decoder)", "2.")],
     ("q2a.i", "3", "refuted"), ("q2a.i", "one linear layer", "refuted"),
+    ("q2a.i", "two (2)", "correct"), ("q2a.i", "2 ✓", "correct"), ("q2a.i", "2 (three)", "unjudged"),
+    ("q2a.i", "2, not 3", "unjudged"),
     ("q2a.i", "not 3", "unjudged"),
     # C2 in a set: a negated option is not selected, ticks affirm
     ("q2a.iii", "Weight Decay, SGD optimizer, ~Dropout", "correct"),
@@ -117,6 +119,8 @@ TABLE = [
     ("q6c", "zero_grad once, outside the loop (gradients accumulate)", "unjudged"),
     ("q6c", "gradients accumulate", "unjudged"),
     ("q6c", "move zero_grad into the loop", "correct"),
+    ("q6c", "move zero_grad into the loop, because gradients accumulate", "correct"),
+    ("q6c", "move zero_grad into the loop, because the fix is not needed", "unjudged"),
     ("q6c", "put optimizer.zero_grad() at the start of each iteration", "correct"),
     ("q6c", "call optimizer.zero_grad() inside the loop, after optimizer.step()", "correct"),
     # one word from the fix's opposite must not pass as a typo of the fix

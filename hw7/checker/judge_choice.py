@@ -275,7 +275,7 @@ def _read_count(text: str, options: list) -> tuple[str, bool]:
         neg, toks = True, toks[1:]
     if toks and toks[-1] in ("✗", "✘", "❌"):
         neg, toks = True, toks[:-1]
-    while toks and toks[-1] == ".":
+    while toks and toks[-1] in (".", "✓", "✔", "☑", "✅"):
         toks = toks[:-1]
     nums, other = [], []
     for t in toks:
@@ -284,20 +284,22 @@ def _read_count(text: str, options: list) -> tuple[str, bool]:
         elif t.lower() not in _COUNT_FILLER:
             other.append(t)
     opts = "; ".join(map(str, options))
-    if len(nums) != 1 or other:
-        what = (f"'{other[0]}' is not understood" if other and len(nums) <= 1
-                else "it names no number" if not nums else f"it holds {len(nums)} numbers")
-        raise Unjudgeable(f"this question takes one option, a single count ({opts}); {what}")
-    n = nums[0]
-    if n in _ROMAN:
-        value = _ROMAN[n]
-    elif n.lower() in _NUMBER_WORDS:
-        value = _NUMBER_WORDS[n.lower()]
-    else:
+    def value_of(n):
+        if n in _ROMAN:
+            return _ROMAN[n]
+        if n.lower() in _NUMBER_WORDS:
+            return _NUMBER_WORDS[n.lower()]
         whole, _, frac = n.partition(".")
         if frac.strip("0"):
             raise Unjudgeable(f"{n} is not one of the options ({opts})")
-        value = str(int(whole))
+        return str(int(whole))
+
+    values = {value_of(n) for n in nums} if nums and not other else set()
+    if len(values) != 1:  # "two (2)" names one number twice; "2 or 3" two numbers
+        what = (f"'{other[0]}' is not understood" if other and len(nums) <= 1
+                else "it names no number" if not nums else f"it holds {len(nums)} numbers")
+        raise Unjudgeable(f"this question takes one option, a single count ({opts}); {what}")
+    n, value = nums[0], values.pop()
     hit = [o for o in options if _norm(o) == value]
     if len(hit) != 1:
         raise Unjudgeable(f"{n} is not one of the options ({opts})")
@@ -312,7 +314,7 @@ _NEG_WORD = re.compile(r"\b(?:not|no|never|without|nor|neither|none|cannot)\b|n'
                        r"\bw/o\b", re.I)
 
 
-def _drop_reason(text: str, options: list) -> str:
+def _drop_reason(text: str, options: list, causes=()) -> str:
     """"X, because ..." → "X" when the reason names no option and negates nothing; a reason
     that does is refused (it may say the opposite)."""
     m = _REASON.search(text)
@@ -321,7 +323,8 @@ def _drop_reason(text: str, options: list) -> str:
     reason = text[m.end():]
     table = _table(options)
     words = _norm(reason)
-    names = any(a in words for _, al in table for a in al if len(a) >= 4)
+    names = any(a in words for opt, al in table if opt not in causes  # a cause is a reason
+                for a in al if len(a) >= 4)
     if names or _NEG_WORD.search(reason):
         raise Unjudgeable("the explanation after the option could not be read safely "
                           "(it names an option or a negation): give the option alone")
@@ -372,7 +375,8 @@ def judge_choice(qid, entry, text) -> Verdict:
         if counts:
             found = [_read_count(text, options)]
         else:
-            text = _marks(_strip_module(_drop_reason(text, options)))
+            causes = (entry.get("data") or {}).get("causes") or []
+            text = _marks(_strip_module(_drop_reason(text, options, causes)))
             if _norm(text) in {a for _, al in _table(options) for a in al}:
                 found = mentions(text, options)
             else:
