@@ -43,18 +43,21 @@ for the symbols' domains and ``data["domain"]`` conditions such as λ < σ_i):
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
 from hw7.checker.search import (
-    differ,
     domain_of,
+    exact_at,
     fmt,
+    fmt_pair,
+    huge_points,
     in_bounds,
     sample_points,
+    sign_of,
     simple_points,
     time_boxed,
-    value,
 )
 from hw7.checker.verdict import UNDECIDED, Verdict
 
@@ -112,9 +115,21 @@ def _branches(atom):
 
 
 def _trivially_false(cond) -> bool:
+    """A constant condition certified false (exact sign); an uncertain one is kept."""
     g, strict = cond
-    if g.is_number and g.is_real:
-        return bool(g <= 0) if strict else bool(g < 0)
+    if g.is_number:
+        s = sign_of(g)
+        if s is not None:
+            return s <= 0 if strict else s < 0
+    return False
+
+
+def _trivially_true(cond) -> bool:
+    g, strict = cond
+    if g.is_number:
+        s = sign_of(g)
+        if s is not None:
+            return s > 0 if strict else s >= 0
     return False
 
 
@@ -132,7 +147,7 @@ def split_pieces(exprs, conds=()):
         for new, repl in _branches(atom):
             if any(_trivially_false(c) for c in new):
                 continue
-            keep = [c for c in new if not (c[0].is_number and c[0].is_real)]
+            keep = [c for c in new if not _trivially_true(c)]
             todo.append((cs + keep, [e.xreplace({atom: repl}) for e in es]))
         if len(todo) + len(done) > MAX_CASES:
             raise ValueError(f"the answer has more than {MAX_CASES} pieces")
@@ -319,13 +334,16 @@ def identity_test(diff, *, seed: int = 0):
 # ----------------------------------------------------------------------------- regions
 
 def _holds(conds, point) -> bool | None:
+    """Whether all conditions hold at an exact point, from certified signs; None if unknown."""
+    unknown = False
     for g, strict in conds:
-        v = value(g, point)
-        if v is None:
-            return None
-        if (v <= 0) if strict else (v < 0):
+        s = sign_of(exact_at(g, point))
+        if s is None:
+            unknown = True
+            continue
+        if (s <= 0) if strict else (s < 0):
             return False
-    return True
+    return None if unknown else True
 
 
 def _univariate_points(s, conds, diff):
@@ -368,9 +386,16 @@ def _univariate_points(s, conds, diff):
             return None
         if ivs is None:
             return None
-    if L > 1:  # s = t**L is monotone for t ≥ 0; t < 0 is outside the domain
-        ivs = [(max(a, 0) ** L, b**L) for a, b in ivs if b >= 0]
     pts = []
+    if L > 1:  # s = t**L is monotone for t ≥ 0; t < 0 is outside the domain
+        tivs = [(max(a, 0), b) for a, b in ivs if b >= 0]
+        # first an integer t in each cell: s = t**L makes every value exact
+        left = None
+        for a, b in tivs + [(None, None)]:
+            cand = [c for c in _cell_points(left, a) if c.is_Integer and c > 0]
+            pts.extend(c**L for c in cand)
+            left = b
+        ivs = [(a**L, b**L) for a, b in tivs]
     left = None
     for a, b in ivs:
         pts.extend(_cell_points(left, a))
@@ -525,24 +550,26 @@ def judge_expr(qid, ans, ref, *, domain=(), reveal: bool = True, read_as: str | 
         return _holds(dconds, point) is True
 
     def differs_at(point):
+        """(yours, expected) as exact numbers where they certainly differ, else None."""
         if not in_domain(point):
             return None
-        a, b = value(ans, point), value(ref, point)
-        if a is None or b is None or not differ(a, b):
+        a, b = exact_at(ans, point), exact_at(ref, point)
+        if a is None or b is None or not sign_of(a - b):
             return None
         return a, b
 
     def refuted(point, a, b, how="counterexample"):
         at = ", ".join(f"{s.name} = {fmt(point[s])}" for s in syms)
-        text = (f"at {at}: yours = {fmt(a)}, expected {fmt(b)}" if reveal and at
-                else f"yours = {fmt(a)}, expected {fmt(b)}" if reveal
+        fa, fb = fmt_pair(a, b)
+        text = (f"at {at}: yours = {fa}, expected {fb}" if reveal and at
+                else f"yours = {fa}, expected {fb}" if reveal
                 else f"at {at} the values differ")
         real_dims = [s.name for s in syms if domain_of(s)[2] and not point[s].is_Integer]
         if real_dims:
             text += f" ({', '.join(real_dims)} taken as real: no integer separates the answers there)"
-        ce = {"values": {s.name: str(point[s]) for s in syms}, "yours": fmt(a), "text": text}
+        ce = {"values": {s.name: str(point[s]) for s in syms}, "yours": fa, "text": text}
         if reveal:
-            ce["expected"] = fmt(b)
+            ce["expected"] = fb
         hint = time_boxed(lambda: _factor_hint(ans, ref, syms), HINT_SECONDS) if syms else None
         return Verdict(qid, "refuted", f"{shown} is not equivalent to the derived answer{where}",
                        how, counterexample=ce, hint=hint, parsed=shown, read_as=shown)
@@ -609,14 +636,18 @@ def _search_piece(free, syms, conds, diff, zero, differs_at, seed):
                 p[s] = sympy.Integer(1 if lo is None or lo < 1 or inc else lo + 1)
         return p
 
-    unverified = []
+    unverified = []   # points whose outcome is not certain: the region is then not proven empty
 
     def try_point(point):
         p = full(point)
-        if _holds(conds, p) is not True:
+        h = _holds(conds, p)
+        if h is False:
             return None
-        dv = value(diff, p)
-        if dv is None or dv == 0:
+        if h is None:
+            unverified.append(p)
+            return None
+        dv = sign_of(exact_at(diff, p))
+        if dv == 0:
             return None
         hit = differs_at(p)
         if not hit:
@@ -633,11 +664,12 @@ def _search_piece(free, syms, conds, diff, zero, differs_at, seed):
                 if got:
                     return got, False
             # exact cells: a difference that is not identically 0 is nonzero on every
-            # cell; no cell satisfied the conditions, so the region has no interior
+            # cell; no cell satisfied the conditions (each sign certified), so the region
+            # has no interior
             return None, zero is False and not unverified
     if not free:
         got = try_point({})
-        return got, zero is False and got is None and _holds(conds, full({})) is not True
+        return got, zero is False and got is None and _holds(conds, full({})) is False
     inside, found = _lp_interior(conds, free) if conds else (True, None)
     if inside is False:
         return None, True
@@ -647,7 +679,7 @@ def _search_piece(free, syms, conds, diff, zero, differs_at, seed):
             got = try_point(p)
             if got:
                 return got, False
-    for p in sample_points(free, seed=seed):
+    for p in itertools.chain(sample_points(free, seed=seed), huge_points(free)):
         got = try_point(p)
         if got:
             return got, False
@@ -655,7 +687,7 @@ def _search_piece(free, syms, conds, diff, zero, differs_at, seed):
 
 
 def _search_or_undecided(syms, differs_at, refuted, undecided, why, seed):
-    for p in sample_points(syms, seed=seed):
+    for p in itertools.chain(sample_points(syms, seed=seed), huge_points(syms)):
         hit = differs_at(p)
         if hit:
             return refuted(p, *hit, "numeric counterexample")

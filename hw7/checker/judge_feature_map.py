@@ -23,6 +23,7 @@ import itertools
 import random
 import re
 
+from hw7.checker.search import fmt_pair
 from hw7.checker.verdict import UNDECIDED, Unjudgeable, Verdict
 
 __all__ = ["MAX_DIM", "judge_feature_map"]
@@ -99,11 +100,12 @@ def judge_feature_map(qid, entries, kernel, *, min_dim: int = 2, dot_name: str =
         if _exact_nonzero(a - b):
             q = "(" + ", ".join(str(v) for v in vals[:dim]) + ")"
             k = "(" + ", ".join(str(v) for v in vals[dim:]) + ")"
-            fa, fb = sympy.nsimplify(a), sympy.nsimplify(b)
-            ce = {"q": list(vals[:dim]), "k": list(vals[dim:]), "yours": sympy.sstr(fa),
-                  "expected": sympy.sstr(fb),
-                  "text": f"at q = {q}, k = {k}: φ(q)ᵀφ(k) = {sympy.sstr(fa)} but "
-                          f"{sympy.sstr(kernel)} = {sympy.sstr(fb)} with qk = qᵀk"}
+            # exact values, printed so that they visibly differ (never rounded to equal)
+            fa, fb = fmt_pair(sympy.expand(a), sympy.expand(b))
+            ce = {"q": list(vals[:dim]), "k": list(vals[dim:]), "yours": fa,
+                  "expected": fb,
+                  "text": f"at q = {q}, k = {k}: φ(q)ᵀφ(k) = {fa} but "
+                          f"{sympy.sstr(kernel)} = {fb} with qk = qᵀk"}
             return Verdict(qid, "refuted", f"{what} is not {sympy.sstr(kernel)} with qk = qᵀk",
                            "numeric counterexample", counterexample=ce, parsed=shown,
                            read_as=shown)

@@ -22,9 +22,12 @@ import itertools
 import random
 from fractions import Fraction
 
-__all__ = ["DIM_NAMES", "REL_TOL", "differ", "domain_of", "fmt", "in_bounds", "sample_points",
-           "simple_points", "time_boxed", "value"]
+__all__ = ["DIM_NAMES", "HUGE_EXPONENTS", "REL_TOL", "differ", "domain_of", "exact_at", "fmt",
+           "fmt_pair", "huge_points", "in_bounds", "sample_points", "sign_of", "simple_points",
+           "time_boxed", "value"]
 
+MAXN = 12000                 # working digits evalf may use to separate a value from 0
+HUGE_EXPONENTS = (15, 20, 30, 40, 64, 100, 160, 320, 640, 1000, 1300, 2000)
 REL_TOL = 1e-30              # non-rational values are evaluated to 50 digits: differences above this are real
 DIM_NAMES = frozenset({"d", "N", "D", "M", "m", "n", "k", "P"})
 
@@ -50,18 +53,90 @@ def in_bounds(sym, v) -> bool:
     return v >= lo if inc else v > lo
 
 
+def sign_of(v) -> int | None:
+    """The sign (-1, 0, 1) of an exact SymPy number, or None when it cannot be certified.
+
+    Rationals are compared exactly; anything else is evaluated by SymPy's ``evalf`` with
+    ``strict=True`` (error-tracked arbitrary precision, up to :data:`MAXN` digits of
+    cancellation): a value it cannot separate from 0 has no sign (None), never a guess.
+    """
+    import sympy
+    from sympy.core.evalf import PrecisionExhausted
+
+    if v is None:
+        return None
+    if getattr(v, "is_Rational", False):
+        return 1 if v > 0 else -1 if v < 0 else 0
+    if not getattr(v, "is_number", False) or v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return None
+    z = v.is_zero
+    if z is True:
+        return 0
+    try:
+        f = v.evalf(15, maxn=MAXN, strict=True)
+    except (PrecisionExhausted, TypeError, ValueError, ArithmeticError, RecursionError):
+        return None
+    if not f.is_Number or not f.is_real or f.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return None
+    if f == 0:
+        return 0 if z is False else None if z is None else 0
+    return 1 if f > 0 else -1
+
+
+def exact_at(expr, vals: dict):
+    """``expr`` at exact ``vals`` as an exact SymPy number, Max/Min/Abs resolved with
+    certified signs (:func:`sign_of`); None where undefined or a sign is uncertain."""
+    import sympy
+
+    if not hasattr(expr, "xreplace"):
+        expr = sympy.sympify(expr)
+
+    def walk(e):
+        if not e.args or not e.free_symbols:
+            return e
+        args = [walk(a) for a in e.args]
+        if any(a is None for a in args):
+            return None
+        if isinstance(e, sympy.Abs):
+            s = sign_of(args[0])
+            return None if s is None else (args[0] if s >= 0 else -args[0])
+        if isinstance(e, (sympy.Max, sympy.Min)):
+            best = args[0]
+            for a in args[1:]:
+                s = sign_of(a - best)
+                if s is None:
+                    return None
+                if (s > 0) if isinstance(e, sympy.Max) else (s < 0):
+                    best = a
+            return best
+        try:
+            return e.func(*args)
+        except (TypeError, ValueError, ArithmeticError):
+            return None
+
+    try:
+        v = walk(expr.xreplace(vals))
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    if v is None or not getattr(v, "is_number", False):
+        return None
+    if v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return None
+    if v.is_real is False:
+        return None
+    return v
+
+
 def value(expr, vals: dict):
     """The value of ``expr`` at exact ``vals``: a SymPy Rational when exact, else a
     50-digit Float; None where undefined (division by zero, complex, infinite)."""
     import sympy
 
-    v = expr.xreplace(vals) if hasattr(expr, "xreplace") else sympy.sympify(expr)
-    if getattr(v, "is_Rational", False):
+    v = exact_at(expr, vals)
+    if v is None:
+        return None
+    if v.is_Rational:
         return v
-    if not getattr(v, "is_number", False):
-        return None
-    if v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-        return None
     try:
         f = sympy.N(v, 50)
     except (TypeError, ValueError, ArithmeticError):
@@ -81,20 +156,69 @@ def differ(a, b) -> bool:
     return bool(abs(sympy.N(a - b, 50)) > REL_TOL * scale)
 
 
-def fmt(v) -> str:
+def fmt_pair(a, b) -> tuple[str, str]:
+    """Two distinct exact values printed so that the printed strings differ: exact
+    rationals as such, others with more significant digits until they differ (the
+    difference itself is added when even 60 digits do not separate them)."""
     import sympy
 
-    if isinstance(v, (int, Fraction)):
+    if a.is_Rational and b.is_Rational:
+        return fmt(a), fmt(b)
+    def num(v, digits):  # the same notation for both, even when one of them is exact
+        return fmt(v if not v.is_Rational else sympy.Float(v, max(digits, 20) + 5), digits)
+
+    for digits in (6, 10, 15, 20, 30, 45, 60):
+        sa, sb = num(a, digits), num(b, digits)
+        if sa != sb:
+            return sa, sb
+    diff = fmt(sympy.Add(a, -b), 6) if sign_of(a - b) else "?"
+    return num(a, 15) + f" (= expected + {diff})", num(b, 15)
+
+
+def _fmt_int(n: int) -> str:
+    """An integer exactly: in full up to 40 digits, else as 10^k + c or b^e when it is one."""
+    if abs(n) < 10**40:
+        return str(n)
+    if n < 0:
+        return "-" + _fmt_int(-n)
+    from sympy import integer_nthroot
+
+    k = len(str(n)) - 1
+    for kk in (k, k + 1):
+        c = n - 10**kk
+        if abs(c) < 10**12:
+            return f"10^{kk}" + (f" + {c}" if c > 0 else f" - {-c}" if c < 0 else "")
+    for e in range(2, 257):
+        r, exact = integer_nthroot(n, e)
+        if r < 2:
+            break
+        if exact and len(str(r)) <= 40:
+            return f"({_fmt_int(r)})^{e}"
+    return str(n)
+
+
+def fmt(v, digits: int = 6) -> str:
+    import sympy
+
+    if isinstance(v, Fraction):
         return str(v)
+    if isinstance(v, (int, sympy.Integer)):
+        return _fmt_int(int(v))
     if isinstance(v, sympy.Rational):
-        return sympy.sstr(v)
+        parts = [_fmt_int(int(x)) for x in (v.p, v.q)]
+        parts = [f"({x})" if " " in x else x for x in parts]
+        return f"{parts[0]}/{parts[1]}"
+    if digits <= 15:
+        try:
+            f = float(v)
+            if abs(f) < 1e300 and (f != 0 or v == 0):
+                return f"{f:.{digits}g}"
+        except (TypeError, ValueError, OverflowError):
+            pass
     try:
-        f = float(v)
-        if abs(f) < 1e300:
-            return f"{f:.6g}"
-    except (TypeError, ValueError, OverflowError):
-        pass
-    return sympy.sstr(sympy.N(v, 6))
+        return sympy.sstr(v.evalf(digits, maxn=MAXN))
+    except (TypeError, ValueError, ArithmeticError):
+        return sympy.sstr(sympy.N(v, digits))
 
 
 def simple_points(syms, limit: int = 64):
@@ -163,6 +287,19 @@ def sample_points(syms, *, seed: int = 0, grid: int = 400, random_points: int = 
     rng = random.Random(seed)
     for _ in range(random_points):
         yield {s: sympy.Rational(_random_value(s, rng)) for s in syms}
+
+
+def huge_points(syms):
+    """Points far past any constant an answer may hold: every symbol 10^k (and −10^k for
+    real symbols), k from :data:`HUGE_EXPONENTS`."""
+    import sympy
+
+    syms = list(syms)
+    for k in HUGE_EXPONENTS:
+        yield {s: sympy.Integer(10) ** k for s in syms}
+        if any(domain_of(s)[0] is None for s in syms):
+            yield {s: (-sympy.Integer(10) ** k if domain_of(s)[0] is None else sympy.Integer(10) ** k)
+                   for s in syms}
 
 
 class OutOfTime(BaseException):
