@@ -462,3 +462,111 @@ def test_show_states_each_symbols_domain(reg):
     shown = "\n".join(ac.describe(reg["q2b.col_norm_sq"]))
     assert "lam ≥ 0" in shown and "sigma_i > 0" in shown
     assert "d integer ≥ 1 (any size)" in "\n".join(ac.describe(reg["q3b"]))
+
+
+# ------------------------------------------------------------------ pieces whose boundary is huge
+
+_HUGE_BOUNDARY_REFUTED = [
+    ("q3b", "d + max(0, d^(1/64) - 10^30)"),
+    ("q3b", "d + max(0, d^(1/64) - 1000)"),
+    ("q3b", "d + max(0, d^(1/32) - 10^5)"),
+    ("q3b", "d + max(0, d^(1/16) - 10^20)"),
+    ("q3b", "d + max(0, d^(1/8) - 10^39)"),
+    ("q3b", "d + max(0, d^(1/64) - 100)"),
+    ("q3b", "d + max(0, sqrt(d)/10^39 - 10^39)"),
+    ("q3b", "d + max(0, log(log(d)) - 5)"),
+    ("q3c", "sqrt(d) + max(0, d^(1/64) - 10^30)"),
+    ("q3a", "d*mu^2 + max(0, sigma^(1/64) - 10^30)"),
+    ("q5b.sim", "(qk+1)^2 + max(0, qk^(1/64) - 10^30)"),
+]
+
+_HUGE_BOUNDARY_NOT_CORRECT = [
+    ("q3b", "d + min(0, 10^30 - d^(1/64))"),
+    ("q3b", "max(d, d^(1/64) + d - 10^30)"),
+    ("q3b", "d + abs(d^(1/64) - 10^30) - (10^30 - d^(1/64))"),
+    ("q3c", "sqrt(d)*(1+max(0, d^(1/64) - 10^30))"),
+    ("q3a", "norm2_mu + max(0, sigma^(1/64) - 10^30)"),
+    ("q3.var_general", "d sigma^4 + 2 sigma^2 norm2_mu + max(0, sigma^(1/64) - 10^30)"),
+]
+
+
+@pytest.mark.parametrize("qid, text", _HUGE_BOUNDARY_REFUTED)
+def test_a_piece_past_a_huge_boundary_is_refuted_exactly(reg, qid, text):
+    """The piece where d^(1/64) > 10^30 starts at d = 10^1920: its sign is certified there
+    (never a 50-digit float that rounds the condition to false), and the counterexample is
+    checked exactly on the original answers."""
+    v = ac.judge(reg[qid], text)
+    assert v.status == "refuted", v.line()
+    assert "ValueError" not in v.line()
+    assert _differs_exactly(reg[qid], text, v.counterexample["values"]), v.line()
+    assert v.counterexample["yours"] != v.counterexample["expected"], v.line()
+
+
+def _differs_exactly(e, text, values):
+    """Independent exact re-check: the two answers' difference has a certified nonzero sign."""
+    from hw7.checker.search import exact_at, sign_of
+
+    ours, theirs = ac._parse(e, text).value, ac._reference(e).value
+    if not {s.name for s in ours.free_symbols | theirs.free_symbols} <= set(values):
+        return True  # a rewritten form (shared mean μ·1 against ‖μ‖²): checked by the judge only
+
+    def at(x):
+        return exact_at(x, {s: sp.Rational(values[s.name]) for s in x.free_symbols})
+
+    return sign_of(at(ours) - at(theirs)) not in (0, None)
+
+
+@pytest.mark.parametrize("qid, text", _HUGE_BOUNDARY_NOT_CORRECT)
+def test_a_piece_past_a_huge_boundary_is_never_accepted(reg, qid, text):
+    """Refuted or "could not decide" (some time out), never "correct"."""
+    v = ac.judge_limited(reg[qid], text, timeout=10)
+    assert v.status != "correct", v.line()
+    assert "ValueError" not in v.line() and "TypeError" not in v.line()
+
+
+def test_an_uncertain_sign_never_proves_a_piece_empty(monkeypatch):
+    """Mutation: with every non-rational sign unknown, no piece may be declared empty."""
+    from hw7.checker import judge_expr as je
+
+    real = je.sign_of
+    monkeypatch.setattr(je, "sign_of", lambda v: real(v) if v is not None and v.is_Rational else None)
+    v = ac.judge(entry("x", d, ["d"]), "d + max(0, d^(1/64) - 10^30)")
+    assert v.status != "correct", v.line()
+
+
+@pytest.mark.parametrize("qid, text, pair", [
+    ("q3c", "sqrt(d)+max(0,d-10^15)", ("yours = 31622777.6", "expected 31622776.6")),
+    ("q3b", "d*(1 + max(0, d^(1/8) - 100))", ("yours = 10000000000000013.5", "expected 10000000000000001")),
+])
+def test_counterexample_values_are_printed_distinct(reg, qid, text, pair):
+    v = ac.judge(reg[qid], text)
+    assert v.status == "refuted", v.line()
+    ce = v.counterexample
+    assert ce["yours"] != ce["expected"], v.line()
+    for part in pair:
+        assert part in v.line(), v.line()
+
+
+def test_feature_map_counterexample_values_are_printed_distinct(reg):
+    v = ac.judge(reg["q5b.phi"], "[1, sqrt(2)*x1, sqrt(2)*x2, x1^2, x2^2, sqrt(2)*x1*x2, 10^-20]")
+    assert v.status == "refuted", v.line()
+    assert v.counterexample["yours"] != v.counterexample["expected"], v.line()
+    assert "φ(q)ᵀφ(k) = (10^40 + 1)/10^40 but" in v.line(), v.line()
+
+
+@settings(max_examples=10, deadline=None)
+@given(_expressions(), st.integers(31, 2000), st.sampled_from([2, 3, 4, 8, 16, 32, 64]),
+       st.sampled_from(["max", "min", "abs"]), st.sampled_from(["d", "sigma"]))
+def test_property_a_term_past_a_huge_boundary_is_never_accepted(ref, k, q, form, var):
+    """ref + max(0, x^(1/q) − 10^k) (or its min/abs forms) differs from ref only past
+    x = 10^(kq), far beyond any sampled value: never "correct"; refuted when found."""
+    x = {"d": d, "sigma": sigma}[var]
+    c = sp.Integer(10) ** k
+    r = x ** sp.Rational(1, q)
+    bump = {"max": sp.Max(0, r - c), "min": -sp.Min(0, c - r), "abs": (sp.Abs(r - c) + r - c) / 2}[form]
+    e = entry("p", ref, ["d", "sigma", "mu"])
+    text = sp.sstr(ref + bump)
+    v = ac.judge_limited(e, text, timeout=20)
+    assert v.status != "correct", (text, v.line())
+    if v.status == "refuted":
+        assert _differs_exactly(e, text, v.counterexample["values"]), v.line()

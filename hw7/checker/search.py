@@ -160,12 +160,22 @@ def fmt_pair(a, b) -> tuple[str, str]:
     """Two distinct exact values printed so that the printed strings differ: exact
     rationals as such, others with more significant digits until they differ (the
     difference itself is added when even 60 digits do not separate them)."""
-    import sympy
 
-    if a.is_Rational and b.is_Rational:
+    big = max(abs(int(x)).bit_length() for v in (a, b) if v.is_Rational for x in (v.p, v.q)) \
+        if a.is_Rational or b.is_Rational else 0
+    if a.is_Rational and b.is_Rational and big <= 13000:
         return fmt(a), fmt(b)
     def num(v, digits):  # the same notation for both, even when one of them is exact
-        return fmt(v if not v.is_Rational else sympy.Float(v, max(digits, 20) + 5), digits)
+        return fmt(v if not v.is_Rational else v.evalf(max(digits, 20) + 5), digits)
+
+    try:
+        return _numeric_pair(a, b, num)
+    except ValueError:  # a value past Python's int-to-str limit
+        return "a number of more than 4000 digits", "another such number"
+
+
+def _numeric_pair(a, b, num):
+    import sympy
 
     for digits in (6, 10, 15, 20, 30, 45, 60):
         sa, sb = num(a, digits), num(b, digits)
@@ -183,8 +193,12 @@ def _fmt_int(n: int) -> str:
         return "-" + _fmt_int(-n)
     from sympy import integer_nthroot
 
-    k = len(str(n)) - 1
-    for kk in (k, k + 1):
+    if n.bit_length() > 13000:  # past Python's int-to-str limit: scientific notation
+        import sympy
+
+        return sympy.sstr(sympy.Float(n, 15))
+    k = int(n.bit_length() * 0.30102999566398)
+    for kk in (k - 1, k, k + 1):
         c = n - 10**kk
         if abs(c) < 10**12:
             return f"10^{kk}" + (f" + {c}" if c > 0 else f" - {-c}" if c < 0 else "")
