@@ -195,3 +195,62 @@ def test_mutation_a_reader_that_drops_marks_fails_the_property(monkeypatch):
     bad = [text for text in ("~BatchNorm", "BatchNorm ✗", "¬BatchNorm")
            if status("q6b", text) == "correct"]
     assert bad
+
+
+# ------------------------------------------------------------------ tester's C3/C4 (round 2)
+
+C3_REPEATED_COUNTS = ["2+2", "2+", "two + two", "2+two", "II + II", "2 2", "2 2 2", "two two",
+                      "2++", "two+", "II+", "2+ layers", "2 + 2 layers", "(two + two)"]
+
+
+@pytest.mark.parametrize("text", C3_REPEATED_COUNTS)
+def test_a_count_takes_exactly_one_number(text):
+    # "2+2" is an arithmetic expression, "2 2" a repeated number: never one count
+    assert status("q2a.i", text) == "unjudged"
+
+
+C4_DIFFERENT_TERMS = [
+    *[("q2a.ii", t) for t in ("mean squared log error", "MSLE", "nn.MSLELoss", "nn.ELoss",
+                              "nn.SELoss", "RMSE", "loss")],
+    *[("q2a.iii", t) for t in (
+        "Weight Decay, Adam optimizer", "Weight Decay, LARS optimizer",
+        "Weight Decay, SAM optimizer", "Weight Decay, Ada optimizer",
+        "Weight Decay, RGD optimizer", "Weight Decay, optimizer",
+        "L1 regularization, SGD", "L0 regularization, SGD", "L3 regularization, SGD",
+        "Lp regularization, SGD", "Weight Decay, RMSprop optimizer",
+        "Weight Decay, AdamW optimizer", "Group Norm, SGD", "Weight Decay, Instance Norm")],
+    *[("q6b", t) for t in ("Batch Renorm", "Batch Renormalization", "Batch Re-Norm",
+                           "BatchReNorm", "GroupNorm", "InstanceNorm", "norm")],
+]
+
+
+@pytest.mark.parametrize("qid, text", C4_DIFFERENT_TERMS)
+def test_a_different_known_term_is_never_read_as_an_option(qid, text):
+    assert status(qid, text) != "correct"
+
+
+RIGHT_IN_OTHER_WORDS = [
+    *[("q2a.ii", t) for t in ("L2 loss", "squared error", "MSE", "nn.MSELoss", "torch.nn.MSELoss",
+                              "mean squared error", "MSELoss", "nn.MSELos")],
+    *[("q6b", t) for t in ("BN", "batch normalization", "Batch Norm", "nn.BatchNorm2d",
+                           "BatchNrom", "batchnorm")],
+    *[("q2a.iii", t) for t in ("SGD, weight decay", "weight decay, SGD", "Weight Decay, SGD optimizer",
+                               "weight decay + SGD", "Weight Decay, SGD optimiser")],
+    ("q2a.i", "2"), ("q2a.i", "two"), ("q2a.i", "II"), ("q2a.i", "2.0"),
+    ("q2a.i", "2 (encoder + decoder)"), ("q2a.i", "two (2)"),
+]
+
+
+@pytest.mark.parametrize("qid, text", RIGHT_IN_OTHER_WORDS)
+def test_right_answers_in_other_words_still_pass(qid, text):
+    assert status(qid, text) == "correct"
+
+
+def test_layer_normalization_names_layer_norm():
+    assert status("q6b", "layer normalization") == "refuted"
+    assert jc.match_option("layer normalization", _key("q2a.iii")["options"]) == "Layer Norm"
+
+
+def test_edit1():
+    assert jc._edit1("batchnrom", "batchnorm") and jc._edit1("mselos", "mseloss")
+    assert not jc._edit1("batchrenorm", "batchnorm") and not jc._edit1("abc", "abc")

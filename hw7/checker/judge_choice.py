@@ -18,7 +18,6 @@ unless another option is named; for a set of choices it removes the option.
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from hw7.checker.verdict import Unjudgeable, Verdict
@@ -134,6 +133,62 @@ def _table(options):
     return table
 
 
+# Known terms that differ from every option although they look like one ("MSLE" is not
+# MSE, "L1 regularization" is not weight decay, "Adam" is not SGD, "Batch Renorm" is not
+# BatchNorm). A text holding one is never matched by prefix, substring or typo.
+_DISTINCT_WORDS = {  # whole words
+    "msle", "rmsle", "rmse", "l0", "l1", "l3", "l4", "lp", "linf", "adam", "adamw", "nadam",
+    "adamax", "ada", "adagrad", "adadelta", "adafactor", "lars", "lamb", "sam", "rgd", "gd",
+    "rmsprop", "momentum", "nesterov", "lion", "huber", "hinge", "bce", "kl", "log", "logcosh",
+    "lasso", "elastic", "renorm", "renormalization", "group", "instance", "weightnorm", "rms",
+    "rmsnorm", "spectral", "gn", "l1regularization", "l0regularization", "sgdr", "asgd",
+    "gelu", "relu",
+}
+_DISTINCT_PARTS = (  # inside the run-together text
+    "msle", "squaredlog", "logerror", "rmse", "adam", "adagrad", "adadelta", "adamax", "lars",
+    "rmsprop", "renorm", "groupnorm", "instancenorm", "weightnorm", "spectralnorm", "rmsnorm",
+    "layerscale", "huber", "hinge", "logcosh", "l1reg", "l0reg", "l3reg", "lpreg", "l1pen",
+    "lasso", "elasticnet", "momentum", "nesterov", "batchrenorm", "ghostbatch", "syncbatch",
+)
+# Words that alone name no option.
+_GENERIC = {"optimizer", "optimiser", "optim", "loss", "norm", "normalization",
+            "normalisation", "regularization", "regularisation", "error", "layer", "layers",
+            "the", "batch", "weight", "mean", "squared", "function", "criterion", "penalty"}
+
+
+def _fuzzy_forbidden(text: str, t: str) -> bool:
+    words = re.findall(r"[a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(text)).lower())
+    words += re.findall(r"[a-z0-9]+", str(text).lower())
+    if t in _GENERIC or any(w in _DISTINCT_WORDS for w in words):
+        return True
+    return any(p in t for p in _DISTINCT_PARTS)
+
+
+def _word_runs(option) -> set[str]:
+    """Run-together contiguous word sequences of an option's own name, generic words
+    alone excluded: "Weight Decay" → {"weight", "decay", "weightdecay"} less "weight"."""
+    name = str(option).rsplit(".", 1)[-1]
+    words = re.findall(r"[a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).lower())
+    runs = {"".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
+    return {r for r in runs if r not in _GENERIC}
+
+
+def _edit1(a: str, b: str) -> bool:
+    """Edit distance exactly 1 (insert, delete, substitute, or swap two neighbours)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        d = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(d) == 1 or (len(d) == 2 and d[1] == d[0] + 1 and a[d[0]] == b[d[1]]
+                                and a[d[1]] == b[d[0]])
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:]
+
+
 _LEADING_NUMBER = re.compile(
     r"^\s*(\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten)\b(?![.,/]\d)", re.I)
 
@@ -155,26 +210,28 @@ def match_option(text: str, options: list, *, strict: bool = False) -> str:
             hit = [opt for opt in options if _norm(opt) == n]
             if len(hit) == 1:
                 return hit[0]
-    if not strict and len(t) >= 3:
+    if not strict and len(t) >= 3 and not _fuzzy_forbidden(text, t):
         table = [(opt, {a for a in al if len(a) <= _FUZZY_MAX}) for opt, al in table]
         pre = [opt for opt, al in table if any(a.startswith(t) for a in al)]
         if len(pre) == 1:
             return pre[0]
         if len(t) >= 4:
-            # a distinctive part of one long option ("batchnorm" in "the batch-norm model ...")
-            sub = [opt for opt, al in table if any(t in a for a in al if len(a) > len(t))]
+            # a distinctive whole-word part of one option ("decay" of "Weight Decay"); never
+            # a piece of a word ("eloss" of "mseloss") nor a generic word ("optimizer")
+            sub = [opt for opt, al in table
+                   if t in _word_runs(opt) and any(t in a for a in al if len(a) > len(t))]
             if len(sub) == 1:
                 return sub[0]
-            # small typos only: same length within 2 characters, and never an option's
-            # name with letters added around it ("unbatchnorm" is not a typo of batchnorm)
-            if any(a in t for _, al in table for a in al if len(a) >= 3 and a != t):
-                scored = []
-            else:
-                    scored = sorted(((max((difflib.SequenceMatcher(None, t, a).ratio() for a in al
-                                       if abs(len(a) - len(t)) <= 2), default=0.0), i)
-                                 for i, (_, al) in enumerate(table)), reverse=True)
-            if scored and scored[0][0] >= 0.8 and (len(scored) == 1 or scored[1][0] < scored[0][0] - 0.1):
-                return table[scored[0][1]][0]
+        if len(t) >= 5:
+            # one typo (edit distance 1, a swap counted as one) in a name of 5+ letters that
+            # is not itself a known different term; unique among the options
+            # ("seloss" / "eloss" are other acronyms + "loss", not typos of "mseloss")
+            core = re.sub(r"(?:loss|optimi[sz]er|norm)$", "", t)
+            near = [opt for opt, al in table
+                    if len(core) >= 5 and any(len(a) >= 5 and a[0] == t[0] and _edit1(t, a)
+                                              for a in al)]
+            if len(near) == 1:
+                return near[0]
     opts = "; ".join(str(o) for o in options)
     shown = text if len(text) <= 40 else text[:39] + "…"
     several = [o for o, al in table if any(t in a for a in al)] if len(t) >= 3 else exact
@@ -257,7 +314,7 @@ def _marks(text: str) -> str:
     return text
 
 
-_COUNT_FILLER = {"layer", "layers", "linear", "encoder", "decoder", "and", "+", "(", ")",
+_COUNT_FILLER = {"layer", "layers", "linear", "encoder", "decoder", "and", "(", ")",
                  "fully", "connected", "fc", "dense", "nn", "total", "in", "weight", "matrices",
                  "matrix", "a", "of", "with", "", ".", "the", "answer", "is", ":"}
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4", "V": "5"}
@@ -269,6 +326,19 @@ def _read_count(text: str, options: list) -> tuple[str, bool]:
     exactly one number ("2", "two", "II", "2.0") among allowed words ("linear layers",
     "(encoder and decoder)"); anything else — a second number, an operator, a hedge — is
     refused (exit 2)."""
+    opts = "; ".join(map(str, options))
+    one = f"this question takes one option, a single count ({opts})"
+    # "two (2)": the same number named as a word and a digit, and nothing else
+    m = re.fullmatch(r"\s*([A-Za-z]+)\s*\(\s*(\d+)\s*\)\s*\.?\s*", text)
+    if m and _NUMBER_WORDS.get(m.group(1).lower()) == m.group(2):
+        text = m.group(1)
+    # "(encoder + decoder)": a "+" joining two words inside brackets is a description;
+    # every other operator or sign ("2+2", "2+", "2++", "-2", "2*2") is refused
+    text_ops = re.sub(r"\(\s*[A-Za-z]+(?:\s*(?:\+|and)\s*[A-Za-z]+)*\s*\)",
+                      lambda mm: mm.group(0).replace("+", " and "), text)
+    if re.search(r"[+\-*/^×÷=<>%]", text_ops):
+        raise Unjudgeable(f"{one}; it holds an operator or sign")
+    text = text_ops
     toks = re.findall(r"\d+(?:\.\d+)?|[A-Za-z]+|\S", text)
     neg = False
     if toks and toks[0].lower() in _COUNT_NEG:
@@ -295,7 +365,7 @@ def _read_count(text: str, options: list) -> tuple[str, bool]:
         return str(int(whole))
 
     values = {value_of(n) for n in nums} if nums and not other else set()
-    if len(values) != 1:  # "two (2)" names one number twice; "2 or 3" two numbers
+    if len(values) != 1 or len(nums) != 1:  # "two (2)" names one number twice; "2 or 3" two numbers
         what = (f"'{other[0]}' is not understood" if other and len(nums) <= 1
                 else "it names no number" if not nums else f"it holds {len(nums)} numbers")
         raise Unjudgeable(f"this question takes one option, a single count ({opts}); {what}")
