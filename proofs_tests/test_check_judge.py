@@ -570,3 +570,52 @@ def test_property_a_term_past_a_huge_boundary_is_never_accepted(ref, k, q, form,
     assert v.status != "correct", (text, v.line())
     if v.status == "refuted":
         assert _differs_exactly(e, text, v.counterexample["values"]), v.line()
+
+
+# ------------------------------------------------------------------ tester's false accepts (C5-C7)
+
+_PHI6 = "sqrt(2)*x1, sqrt(2)*x2, x1^2, x2^2, sqrt(2)*x1*x2"
+
+
+@pytest.mark.parametrize("qid, text", [
+    ("q5b.phi", f"[sqrt(2), sqrt(-1), {_PHI6}]"),
+    ("q5b.phi", f"[1, {_PHI6}, sqrt(-1)*x1, x1]"),
+    ("q5b.phi", f"[1, {_PHI6}, (-1)^(1/2)*x1, x1]"),
+    ("q5b.phi", f"[1, {_PHI6}, sqrt(-2)*x1, sqrt(2)*x1]"),
+    ("q3a", "2*norm2_mu - d*mu^2"),
+    ("q3a", "norm2_mu^2/(d*mu^2)"),
+    ("q3.var_general", "d*sigma^4 + 2*norm2_mu*sigma^2 + (norm2_mu - d*mu^2)^2"),
+    ("q3.var_general", "d*sigma^4 + 2*norm2_mu*sigma^2 + norm2_mu^2 - d^2*mu^4"),
+    ("q3c", "sqrt(d)*(d-1)/(d-1)"),
+    ("q3c", "sqrt(d)*(d-1)^2*(d-1)^(-2)"),
+])
+def test_tester_false_accepts_are_never_correct(reg, qid, text):
+    v = ac.judge(reg[qid], text)
+    assert v.status != "correct" and v.exit_code != 0, v.line()
+
+
+def test_complex_feature_map_is_refuted_as_not_real(reg):
+    v = ac.judge(reg["q5b.phi"], f"[sqrt(2), sqrt(-1), {_PHI6}]")
+    assert v.status == "refuted" and "real" in v.line(), v.line()
+
+
+def test_mixed_vector_and_shared_mean_is_not_judged(reg):
+    v = ac.judge(reg["q3a"], "2*norm2_mu - d*mu^2")
+    assert v.status == "unjudged" and "one form" in v.line(), v.line()
+
+
+def test_divisor_that_cannot_vanish_is_fine(reg):
+    assert ac.judge(reg["q3c"], "sqrt(d)*(d+1)/(d+1)").status == "correct"
+    v = ac.judge(reg["q3c"], "sqrt(d)*(d-1)/(d-1)")
+    assert v.status == "unjudged" and "undefined where d - 1 = 0" in v.line(), v.line()
+
+
+def test_matrix_answer_with_a_vanishing_divisor_is_not_correct():
+    from hw7.registry import Context, select
+
+    e = ac.as_entry(select("q2.grad_W1")[0].run(Context(numeric=False, quiet=True,
+                                                               figures_dir=None)).to_json())
+    ref = e["expr"]
+    assert ac.judge(e, ref).status == "correct"
+    v = ac.judge(e, f"{ref} + lam^2*W1/lam - lam*W1")
+    assert v.status != "correct" and v.exit_code != 0, v.line()

@@ -102,6 +102,15 @@ def _kernel(entry):
     return parse(e, k["expr"]).value, dot
 
 
+def _shared_dens(entry) -> list:
+    if (entry.get("data") or {}).get("shared_mean_form"):
+        try:
+            return _denominators(_shared_form(entry))
+        except Exception:  # noqa: BLE001
+            return []
+    return []
+
+
 def _shared_form(entry):
     form = (entry.get("data") or {}).get("shared_mean_form") or {}
     if not isinstance(form, dict) or not isinstance(form.get("expr"), str):
@@ -190,12 +199,12 @@ def _judge_expr_entry(qid, entry, pa, pr) -> Verdict:
         scalar = [v for v in vectors if v in names]
         norms = [v for v in vectors if NORM2_PREFIX + v in names]
         if scalar:
+            if norms:  # both forms in one answer: which one is meant cannot be known
+                mixed = ", ".join(f"‖{v}‖²" for v in norms) + " and a shared mean " + ", ".join(scalar)
+                return Verdict(qid, "unjudged", f"{shown} uses both {mixed}; write one form (all "
+                               f"in ‖μ‖², or all with a shared mean μ)", UNDECIDED, parsed=shown,
+                               read_as=shown)
             shared = _shared_form(entry)
-            if norms:  # both: the shared-mean case ‖μ‖² = dμ² makes them one expression
-                dims = {s.name: s for s in shared.free_symbols}
-                subs = {names[NORM2_PREFIX + v]: dims.get(vectors[v], 1) * names[v] ** 2
-                        for v in norms if vectors[v] in dims}
-                ans = ans.xreplace(subs)
             ref = shared
             note = " (shared mean: every coordinate of " + ", ".join(scalar) + " equal)"
         else:
@@ -258,10 +267,21 @@ def judge(entry, text) -> Verdict:
             except (ParseError, ValueError) as exc:
                 raise UsageError(f"the derived answer for {qid} could not be read: {exc}") from None
             try:
-                pa = parse(entry, text)
+                pa, divs = _parse_recording(entry, text)
             except ShapeError as exc:  # readable, and certainly not the answer
                 return _timed(Verdict(qid, "refuted", f"the answer is not a valid matrix expression: "
                                       f"{exc}", "shape"), t0)
+            if kind in ("expr", "vector", "matrix"):
+                import sympy
+
+                val = pa.value
+                divs = divs + (_denominators(val) if kind != "matrix" else [])
+                bad = _vanishing_divisor(divs, _denominators(pr.value) + _shared_dens(entry))
+                if bad is not None:
+                    shown = _read_as(pa)
+                    return _timed(Verdict(qid, "unjudged", f"{shown}: the answer is undefined where "
+                                          f"{sympy.sstr(bad)} = 0, which the domain allows",
+                                          UNDECIDED, parsed=shown, read_as=shown), t0)
             if kind == "matrix":
                 from hw7.checker.judge_matrix import judge_matrix
 
@@ -295,6 +315,132 @@ def judge(entry, text) -> Verdict:
                     "in the checker)", UNDECIDED)
     v.seconds = time.perf_counter() - t0
     return v
+
+
+# ----------------------------------------------------------------------------
+# divisors: an answer undefined somewhere on the domain is never "correct" (issue C7)
+
+_DIVISORS: list | None = None  # set while parsing an answer: the divisors it was built with
+
+
+def _install_divisor_recorder():
+    from hw7.checker import read_build
+
+    B = read_build.Builder
+    if getattr(B, "_hw7_records_divisors", False):
+        return
+    div, pw = getattr(B, "_div", None), getattr(B, "_pow", None)
+    if div is None or pw is None:  # the reader changed: only final denominators are checked
+        B._hw7_records_divisors = True
+        return
+
+    def _div(self, node, depth, power):
+        if _DIVISORS is not None:
+            try:
+                b, sb = self.build(node[2], depth, power)
+                if sb is None and isinstance(b, __import__("sympy").Expr):
+                    _DIVISORS.append(b)
+            except Exception:  # noqa: BLE001 - the real build below reports it
+                pass
+        return div(self, node, depth, power)
+
+    def _pow(self, node, depth, power):
+        out = pw(self, node, depth, power)
+        if _DIVISORS is not None:
+            import sympy
+
+            v = out[0] if isinstance(out, tuple) else out
+            if isinstance(v, sympy.Expr):
+                for p in v.atoms(sympy.Pow) | ({v} if isinstance(v, sympy.Pow) else set()):
+                    if p.exp.is_negative:
+                        _DIVISORS.append(p.base)
+        return out
+
+    B._div, B._pow, B._hw7_records_divisors = _div, _pow, True
+
+
+def _parse_recording(entry, text):
+    """parse(entry, text) and the scalar divisors the answer was written with."""
+    global _DIVISORS
+    _install_divisor_recorder()
+    _DIVISORS = []
+    try:
+        pa = parse(entry, text)
+        return pa, list(_DIVISORS)
+    finally:
+        _DIVISORS = None
+
+
+def _denominators(expr) -> list:
+    import sympy
+
+    out = []
+    if isinstance(expr, list):
+        for e in expr:
+            out += _denominators(sympy.sympify(e))
+        return out
+    for p in expr.atoms(sympy.Pow):
+        if p.exp.is_negative:
+            out.append(p.base)
+    if isinstance(expr, sympy.Expr) and not getattr(expr, "is_Matrix", False) and not expr.is_commutative is False:
+        try:
+            out.append(sympy.denom(sympy.together(expr)))
+        except Exception:  # noqa: BLE001
+            pass
+    return out
+
+
+def _nonzero_on_domain(f) -> bool:
+    """Whether f is provably nonzero for every value of its symbols in their domains."""
+    import sympy
+
+    from hw7.checker.search import domain_of
+
+    subs = {}
+    for s in f.free_symbols:
+        lo, inc, _ = domain_of(s)
+        if lo is None:
+            subs[s] = sympy.Dummy(s.name, real=True)
+        elif lo == 0:
+            subs[s] = sympy.Dummy(s.name, positive=True) if not inc else sympy.Dummy(s.name, nonnegative=True)
+        else:
+            subs[s] = lo + sympy.Dummy(s.name, nonnegative=True)
+    g = f.xreplace(subs)
+    if g.is_zero is False:
+        return True
+    try:
+        return sympy.factor(g).is_zero is False
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _vanishing_divisor(divs, ref_dens):
+    """The first divisor factor that may be 0 on the domain and is not one of the derived
+    answer's own denominators; None if every divisor is provably nonzero there."""
+    import sympy
+
+    for d in divs:
+        if not isinstance(d, sympy.Expr) or not d.free_symbols:
+            continue
+        try:
+            _, factors = sympy.factor_list(d)
+        except Exception:  # noqa: BLE001
+            factors = [(d, 1)]
+        for f, _ in factors:
+            if not f.free_symbols or _nonzero_on_domain(f):
+                continue
+            shared = False
+            for r in ref_dens:
+                if isinstance(r, sympy.Expr) and r.free_symbols:
+                    try:
+                        if not sympy.denom(sympy.cancel(r / f)).free_symbols:
+                            shared = True
+                            break
+                    except Exception:  # noqa: BLE001
+                        pass
+            if not shared:
+                return f
+    return None
 
 
 def _timed(v: Verdict, t0: float) -> Verdict:

@@ -69,6 +69,20 @@ def judge_feature_map(qid, entries, kernel, *, min_dim: int = 2, dot_name: str =
     if not isinstance(entries, (list, tuple)) or not entries:
         raise Unjudgeable("a feature map is a list of entries, e.g. [1, sqrt(2)*x1, x1**2]")
     dim = _dimension(entries, min_dim)
+    shown0 = read_as or ("[" + ", ".join(sympy.sstr(e) for e in entries) + "]")
+    real_x = {s: sympy.Symbol(s.name, real=True)
+              for e in entries for s in getattr(sympy.sympify(e), "free_symbols", ())}
+    for i, e in enumerate(entries, start=1):  # φ maps R^D to R: complex entries are no answer
+        e = sympy.sympify(e)
+        er = e.xreplace(real_x)
+        if e.has(sympy.I) or er.is_real is False:
+            return Verdict(qid, "refuted", f"{shown0}: φ must map R^D to real numbers; entry {i} "
+                           f"({sympy.sstr(e)}) is not real", "real entries", parsed=shown0,
+                           read_as=shown0)
+        if er.is_real is not True:
+            return Verdict(qid, "unjudged", f"{shown0}: φ must map R^D to real numbers; entry {i} "
+                           f"({sympy.sstr(e)}) could not be shown to be real for real x",
+                           UNDECIDED, parsed=shown0, read_as=shown0)
     xs = [sympy.Symbol(f"x{i}") for i in range(1, dim + 1)]
     qs = sympy.symbols(f"q1:{dim + 1}", real=True)
     ks = sympy.symbols(f"k1:{dim + 1}", real=True)
