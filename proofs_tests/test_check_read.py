@@ -645,3 +645,66 @@ def test_a_negative_exponent_out_of_range_is_named_as_such():
         parse_answer("sqrt(d) + 10^-100", kind="expr", symbols=("d",))
     with pytest.raises(ParseError, match=r"denominator too large"):
         parse_answer("d^(1/100)", kind="expr", symbols=("d",))
+
+
+# ------------------------------------------- labels and little-o: never a false accept
+
+
+def _verdict(qid, text):
+    from hw7.checker.judge import judge, reference_entry
+    return judge(reference_entry(qid), text)
+
+
+_NOT_LABELS = [("q3c", t) for t in (
+    "s^2 = √d", "2s = √d", "1/s = √d", "log s = √d", "d = √d", "s = d = √d",
+    "s = d, s = √d", "s ≈ √d", "not s = √d", "no = √d", "false = √d", "s (wrong) = √d",
+    r"s_{\text{wrong}} = \sqrt{d}", "d =/= √d", "d /= √d", "d ≠ √d", r"s \approx \sqrt{d}",
+    "never = √d", "wrong = √d")] + [
+    ("q2b.col_norm_sq", "‖w_i‖ = 1 - λ/σ_i"),
+    ("q3b", "Var(q^Tk/√d) = d"),
+    ("q4a", "[2,0,1] = [1,4,3]"),
+    ("q4a", "v1 = [1, 4, 3]"),
+    ("q5c.time", "O(N^3) = O(N^2(D+M))"),
+    ("q1b.grad_W1", "grad_W2 = 2W2'(W2W1X - X)X'"),
+    ("q1b.grad_W1", "∂L/∂W3 = 2W2'(W2W1X - X)X'"),
+]
+
+
+@pytest.mark.parametrize("qid, text", _NOT_LABELS)
+def test_only_a_plain_label_is_dropped_before_equals(qid, text):
+    v = _verdict(qid, text)
+    assert v.exit_code == 2, (text, v)
+    assert "\n" not in v.message
+
+
+_LITTLE_O = [("q5c.time", "o(N^2(D+M))"), ("q5c.space", r"\mathcal{o}(N^2)"),
+             ("q5c.space", "o(N^2)"), ("q5c.space", r"\tilde{O}(N^2)"),
+             ("q5c.space", r"\tilde O(N^2 + N(D+M))"), ("q5c.space", "Õ(N^2)"),
+             ("q5c.space", r"\mathrm{o}(N^2)")]
+
+
+@pytest.mark.parametrize("qid, text", _LITTLE_O)
+def test_little_o_and_soft_O_are_not_O(qid, text):
+    v = _verdict(qid, text)
+    assert v.exit_code == 2, (text, v)
+    with pytest.raises(ParseError, match="little-o"):
+        parse_answer(text, kind="bigo", symbols=("N", "D", "M"))
+
+
+@pytest.mark.parametrize("qid, text", [
+    ("q3c", "s = √d"), ("q3c", r"s = \sqrt{d}"), ("q3a", "E[qᵀk] = dμ²"),
+    ("q3b", "Var(qᵀk) = d"), ("q5c.time", r"\text{Time} = O(N^2 (D + M))"),
+    ("q5c.time", "Θ(N^2(D+M))"), ("q1b.grad_W1", "∂L/∂W1 = 2W2'(W2W1X - X)X'"),
+    ("q5b.sim", "sim(q, k) = (1 + kᵀq)²"), ("q2b.col_norm_sq", "‖w_i‖² = 1 − λ/σ_i"),
+])
+def test_plain_labels_still_read(qid, text):
+    v = _verdict(qid, text)
+    assert v.exit_code == 0, (text, v)
+
+
+def test_label_naming_another_quantity_is_refused_when_the_target_is_known():
+    with pytest.raises(ParseError, match="another quantity"):
+        parse_answer("Var(qᵀk) = 0", kind="expr", symbols=("d",), target="E")
+    with pytest.raises(ParseError, match="another quantity"):
+        parse_answer("∂L/∂W2 = W1", kind="matrix", shapes={"W1": ["k", "m"], "W2": ["m", "k"]},
+                     target="W1")

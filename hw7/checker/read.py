@@ -83,7 +83,7 @@ class Parsed:
 
 
 def parse_answer(text: object, *, kind: str, symbols=(), shapes: dict | None = None,
-                 vectors: dict | None = None) -> Parsed:
+                 vectors: dict | None = None, target: str | None = None) -> Parsed:
     """Read ``text`` safely for a question of check kind ``kind``.
 
     kind: "expr", "bigo", "matrix", "vector" or "feature_map".
@@ -91,6 +91,8 @@ def parse_answer(text: object, *, kind: str, symbols=(), shapes: dict | None = N
     shapes: for matrix questions, {"X": ["m", "n"], ...}.
     vectors: vector symbols and their lengths, e.g. {"mu": "d"} (μ ∈ R^d): ‖μ‖², μᵀμ, ...
         read as Symbol("norm2_mu"); qᵀk of declared q, k as Symbol("qk").
+    target: when known, what the question asks for ("E", "Var", "W1", ...): a label such
+        as ``Var(qᵀk) =`` or ``∂L/∂W2 =`` naming something else is refused.
     Raises :class:`ParseError` (one line) for anything outside the whitelist,
     :class:`ShapeError` for matrices whose shapes do not conform.
 
@@ -107,7 +109,8 @@ def parse_answer(text: object, *, kind: str, symbols=(), shapes: dict | None = N
         raise ParseError(f"the answer is too long (limit {MAX_LENGTH} characters)")
     toks = tokenize(latex)
     notes: list[str] = []
-    toks = drop_label(toks, latex, notes)
+    toks = drop_label(toks, latex, notes, kind=kind, shapes=shapes, target=target,
+                      symbols=symbols)
     shapes = shapes if kind == "matrix" else None
     vocab = Vocab(kind, list(symbols), shapes, vectors)
     vocab.notes = notes

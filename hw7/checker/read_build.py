@@ -395,6 +395,8 @@ class Builder:
         if fname == "abs" and isinstance(built[0][0], _Vec):
             return self._abs(("abs",), depth, power, built=built[0])
         vals = [self.as_scalar(v, s, fname) for v, s in built]
+        if fname == "little_o":
+            raise ParseError("little-o / Õ is not O; write the bound as O(...)")
         if fname.lower() in ("o", "theta"):
             if self.kind != "bigo":
                 raise ParseError("O(...) is only allowed in complexity answers")

@@ -264,6 +264,10 @@ def _command(s: str, i: int, toks: list[Token]) -> int:
             body, end = mm.group(0), mm.end()
         else:
             raise ParseError(f"\\{name} needs an argument in braces, e.g. \\{name}{{T}}")
+        if name in ("tilde", "hat", "bar") and re.fullmatch(r"(\\math[a-z]+\s*\{?\s*)?[Oo]\s*\}?", body):
+            raise ParseError("little-o / Õ is not O; write the bound as O(...)")
+        if name != "mathcal" and body == "o" and s[end:].lstrip().startswith("("):
+            raise ParseError("little-o / Õ is not O; write the bound as O(...)")
         gm = re.fullmatch(r"\\([A-Za-z]+)", body)
         if gm and gm.group(1) in _GREEK:  # \boldsymbol{\mu}
             toks.append(Token("ID", _GREEK_ALIAS.get(gm.group(1), gm.group(1)), i, atomic=True))

@@ -542,6 +542,8 @@ class Vocab:
         low = word.lower()
         if len(word) > 1 and low in {f.lower() for f in self.funcs} and low not in ("o",):
             return ("func", low)
+        if word == "o" and word in self.funcs:  # little-o: refused by the builder
+            return ("func", "little_o")
         if word in self.funcs:
             return ("func", word.lower())
         return None
@@ -620,12 +622,78 @@ class Vocab:
 # ---------------------------------------------------------------------------- labels
 
 
-def drop_label(toks: list[Token], latex: str, notes: list[str]) -> list[Token]:
-    """Tokens after the last top-level '=' (a label such as ``s =`` or ``E[qᵀk] =``)."""
+_PLAIN_LABELS = {"s", "sim(q,k)", "sim(k,q)", "phi(x)", "Time", "Space", "time", "space",
+                 "answer", "Answer"}
+_NEGATIONS = ("not", "no", "false", "never", "wrong", "isn't", "isnt")
+_NOT_PLAIN = "is not a plain label; give only the answer"
+
+
+def _label_sig(toks: list[Token]) -> str:
+    """The tokens before '=' as one compact string, e.g. ``E[q^Tk]`` or ``\\partialL/\\partialW1``."""
+    out = []
+    for t in toks:
+        if t.kind in ("ID", "TEXT", "NUM"):
+            out.append(t.text)
+        elif t.kind == "SUB":
+            out.append("_" + t.text)
+        elif t.kind == "TOP":
+            out.append("T")
+        elif t.kind == "LABEL":
+            out.append("\\" + t.text)
+        elif t.kind in ("{", "}"):
+            continue
+        else:
+            out.append(t.kind if len(t.kind) == 1 else f"<{t.kind}>")
+    return "".join(out).replace(" ", "")
+
+
+def _check_label(left: list[Token], kind: str, shapes, target, symbols) -> None:
+    """Refuse (ParseError) anything before '=' that is not a plain label."""
+    sig = _label_sig(left)
+    what = f"'{short(sig, 40)}'"
+    low = sig.lower()
+    if any(w in low.replace("'", "") and re.search(rf"(^|[^a-z]){w}([^a-z]|$)", low)
+           for w in _NEGATIONS):
+        raise ParseError(f"the left-hand side {what} {_NOT_PLAIN}")
+    if sig in _PLAIN_LABELS and sig not in symbols:
+        return
+    if sig in ("o", "output") and kind == "vector" and sig not in symbols:  # attention output
+        return
+    if sig == "<NORM>w_i<NORM>^2" and kind == "expr" and target in (None, "col_norm_sq"):
+        return
+    m = re.fullmatch(r"(E|Var)[\[(]q\^Tk[\])]", sig)
+    if m and kind == "expr" and (sig.startswith("E[") or sig.startswith("Var(")):
+        if target is not None and target != m.group(1):
+            raise ParseError(f"the label {what} names another quantity; give only the answer")
+        return
+    m = (re.fullmatch(r"\\partialL(?:_lambda)?/\\partial(W)_?(\d)", sig)
+         or re.fullmatch(r"dL/d(W)_?(\d)", sig)
+         or re.fullmatch(r"<FRAC>\\partialL(?:_lambda)?\\partial(W)_?(\d)", sig)
+         or re.fullmatch(r"<FRAC>dLd(W)_?(\d)", sig)
+         or re.fullmatch(r"\\nabla_(W)_?(\d)L(?:_lambda)?", sig))
+    if m and kind == "matrix":
+        name = m.group(1) + m.group(2)
+        if shapes is not None and name not in shapes:
+            raise ParseError(f"the label {what} names an unknown matrix; give only the answer")
+        if target is not None and target != name:
+            raise ParseError(f"the label {what} names another quantity; give only the answer")
+        return
+    raise ParseError(f"the left-hand side {what} {_NOT_PLAIN}")
+
+
+def drop_label(toks: list[Token], latex: str, notes: list[str], *, kind: str = "expr",
+               shapes=None, target=None, symbols=()) -> list[Token]:
+    """Tokens after a single top-level '=' whose left side is a plain label
+    (``s =``, ``E[qᵀk] =``, ``∂L/∂W1 =``); anything else before '=' is refused."""
     depth, cut = 0, None
     for a, b in zip(toks, toks[1:]):
         if a.kind == "=" and b.kind == "=":
             raise ParseError("'==' (a comparison) is not allowed in an answer")
+    eqs = [t for t in toks if t.kind == "="]
+    if len(eqs) > 1:
+        raise ParseError("more than one '=' (or '=/=', '/=') is not a plain label; give only the answer")
+    if eqs and eqs[0].text:
+        raise ParseError(f"\\{eqs[0].text} is not '='; give only the answer")
     for j, t in enumerate(toks):
         if t.kind in ("(", "[", "{", "LANGLE"):
             depth += 1
@@ -645,6 +713,8 @@ def drop_label(toks: list[Token], latex: str, notes: list[str]) -> list[Token]:
         raise ParseError("nothing follows '='")
     if cut == 0:
         raise ParseError("'=' needs a label before it, e.g. s = ...")
+    if rest[0].kind == "/" or toks[cut - 1].kind in ("/", "!", "<", ">", ":", "~"):
+        raise ParseError("only a plain '=' may follow a label; give only the answer")
+    _check_label(toks[:cut], kind, shapes, target, set(symbols))
     notes.append(f"dropped the label '{short(latex[:toks[cut].pos].strip(), 40)} ='")
-    return drop_label(rest, latex, []) if any(t.kind == "=" for t in rest) else rest
-
+    return rest

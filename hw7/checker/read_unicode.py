@@ -118,6 +118,8 @@ def to_latex(text: object) -> str:
             out.append("\\" + _GREEK[ch] + " ")
         elif ch in _SIGNS:
             out.append(_SIGNS[ch])
+        elif ch in "\u00d5\u00f5\u0303":  # Õ, õ, combining tilde: not big-O
+            raise ParseError("little-o / Õ is not O; write the bound as O(...)")
         else:
             raise ParseError(f"character {describe_char(ch)} is not allowed in an answer")
         i += 1
