@@ -619,3 +619,18 @@ def test_matrix_answer_with_a_vanishing_divisor_is_not_correct():
     assert ac.judge(e, ref).status == "correct"
     v = ac.judge(e, f"{ref} + lam^2*W1/lam - lam*W1")
     assert v.status != "correct" and v.exit_code != 0, v.line()
+
+
+@pytest.mark.parametrize("qid,text,ok", [
+    ("q1b.grad_W1", "∂L/∂W2 = -2W2ᵀ(X − W2W1X)Xᵀ", False),
+    ("q1b.grad_W1", "∂L/∂W1 = -2W2ᵀ(X − W2W1X)Xᵀ", True),
+    ("q1b.grad_W2", "dL/dW1 = -2(X − W2W1X)XᵀW1ᵀ", False),
+    ("q1b.grad_W2", "dL/dW2 = -2(X − W2W1X)XᵀW1ᵀ", True),
+    ("q2.grad_W1", r"\nabla_{W_2} L = -2W2ᵀ(X − W2W1X)Xᵀ + 2λW1", False),
+])
+def test_a_gradient_label_must_name_the_matrix_asked_for(qid, text, ok):
+    # '∂L/∂W2 = <grad_W1>' was accepted on q1b.grad_W1: the label says another gradient
+    from hw7.checker.judge import judge, reference_entry
+
+    v = judge(reference_entry(qid), text)
+    assert v.exit_code == (0 if ok else 2), v.message

@@ -78,6 +78,18 @@ def _reader():
     return parse_answer
 
 
+def label_target(entry) -> str | None:
+    """What a gradient answer is the gradient with respect to (``q1b.grad_W1`` -> "W1"),
+    so that a label ``∂L/∂W2 =`` on it is refused; None when the id does not say."""
+    qid = str(entry.get("qid") or "")
+    tail = qid.rsplit(".", 1)[-1]
+    if entry.get("check_kind") == "matrix" and tail.startswith("grad_"):
+        name = tail[len("grad_"):]
+        if name in matrix_names(entry):
+            return name
+    return None
+
+
 def parse(entry, text):
     """Read ``text`` for ``entry`` with the readers (never eval/sympify)."""
     from hw7.checker.read_plain import ParseError
@@ -92,6 +104,9 @@ def parse(entry, text):
         params = {}
     if "vectors" in params and vector_symbols(entry):
         kw["vectors"] = vector_symbols(entry)
+    target = label_target(entry)
+    if "target" in params and target is not None:
+        kw["target"] = target
     try:
         return parse_answer(text, **kw)
     except ParseError as exc:

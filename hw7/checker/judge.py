@@ -382,7 +382,7 @@ def _denominators(expr) -> list:
     for p in expr.atoms(sympy.Pow):
         if p.exp.is_negative:
             out.append(p.base)
-    if isinstance(expr, sympy.Expr) and not getattr(expr, "is_Matrix", False) and not expr.is_commutative is False:
+    if isinstance(expr, sympy.Expr) and not getattr(expr, "is_Matrix", False) and expr.is_commutative is not False:
         try:
             out.append(sympy.denom(sympy.together(expr)))
         except Exception:  # noqa: BLE001
