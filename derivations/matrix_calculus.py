@@ -52,7 +52,9 @@ def loss_terms(loss) -> list[sp.Expr]:
     matrix-free scalar times one trace (e.g. a product of two traces, a trace inside
     a nonlinear function, or a bare matrix).
     """
-    terms = list(loss) if isinstance(loss, (list, tuple)) else list(sp.Add.make_args(sp.sympify(loss)))
+    # strict: a SymPy expression, never a string to parse
+    terms = (list(loss) if isinstance(loss, (list, tuple))
+             else list(sp.Add.make_args(sp.sympify(loss, strict=True))))
     for t in terms:
         if isinstance(t, sp.MatrixExpr) and not isinstance(t, sp.Trace):
             raise InputError(f"loss term {t} is a matrix, not a scalar: wrap it in a trace")

@@ -87,10 +87,10 @@ def coordinate_moments(m: sp.Expr, sd: sp.Expr, m_k: sp.Expr | None = None,
     >>> coordinate_moments(m, 1, m_k=m, sd_k=1, corr=sp.Rational(1, 2))
     (m**2 + 1/2, 3*m**2 + 5/4)
     """
-    corr = sp.sympify(corr)
+    corr = sp.sympify(corr, strict=True)
     if corr != 0 or m_k is not None or sd_k is not None:
-        m_k = m if m_k is None else sp.sympify(m_k)
-        sd_k = sd if sd_k is None else sp.sympify(sd_k)
+        m_k = m if m_k is None else sp.sympify(m_k, strict=True)
+        sd_k = sd if sd_k is None else sp.sympify(sd_k, strict=True)
         return _pair_moments(m, sd, m_k, sd_k, corr)
     # the homework's case, q_i and k_i i.i.d.: integrate the product directly
     qi = stats.Normal("q_i", m, sd)
@@ -142,8 +142,9 @@ def dot_product_moments(dim: sp.Expr = d, mean_q: sp.Expr = mu_q[i], mean_k: sp.
     i = 1..dim (call ``.doit()`` to evaluate them for a numeric or shared-mean case).
     Units: the mean is in (units of q)·(units of k), the variance in its square.
     """
-    cmean, cvar = coordinate_moments(sp.sympify(mean_q), sp.sympify(sigma_q),
-                                     sp.sympify(mean_k), sp.sympify(sigma_k), corr)
+    # strict: SymPy objects and numbers only, never a string to parse
+    mq, sq, mk, sk = (sp.sympify(v, strict=True) for v in (mean_q, sigma_q, mean_k, sigma_k))
+    cmean, cvar = coordinate_moments(mq, sq, mk, sk, corr)
     return sp.Sum(cmean, (i, 1, dim)), sp.Sum(sp.expand(cvar), (i, 1, dim))
 
 
