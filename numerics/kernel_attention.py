@@ -388,8 +388,9 @@ def _check_features(name: str, phi: torch.Tensor, which: str, known_psd: bool) -
                              f"(min {mn:.3g}): sim could be ≤ 0 and the denominator vanish")
 
 
-def _check_den(den: torch.Tensor, inputs_check=None) -> None:
-    """Denominators must be > 0 and finite. ``inputs_check`` first blames a non-finite input."""
+def _check_den(den: torch.Tensor, inputs_check=None, fmap=None) -> None:
+    """Denominators must be > 0 and finite. ``inputs_check`` first blames a non-finite input;
+    a denominator ≤ 0 is named as such (:func:`_nonpositive_den`, ``fmap`` the map used)."""
     tiny = torch.finfo(den.dtype).tiny
     lo, hi = torch.aminmax(den)
     if not bool((lo > tiny) & torch.isfinite(hi)):   # NaN fails lo > tiny
@@ -397,8 +398,29 @@ def _check_den(den: torch.Tensor, inputs_check=None) -> None:
             inputs_check()
         bad = ~(den > tiny) | ~torch.isfinite(den)
         idx = int(bad.flatten().nonzero()[0])
+        if float(den.flatten()[idx]) <= 0:
+            raise _nonpositive_den(den, idx, fmap)
         raise InputError(f"attention denominator Σ_j sim(Q_i, K_j) is {float(den.flatten()[idx]):.3g} "
-                         f"(not > 0) for query {idx}: output would be non-finite")
+                         f"(not a positive normal number) for query {idx}: output would be non-finite")
+
+
+def _nonpositive_den(den: torch.Tensor, idx: int, fmap=None) -> InputError:
+    """One line for a denominator of eq. (6) that is (resolved to be) ≤ 0 at flat index
+    ``idx`` of ``den`` (..., N_q): eq. (6) is undefined there (Q5(a)). ``fmap``: the
+    feature map, to say why (an odd-degree polynomial kernel is negative where qᵀk < −c)."""
+    pos = [int(x) for x in np.unravel_index(idx, tuple(den.shape))] if den.ndim else [0]
+    where = f"row {pos[-1]}" + (f" of batch/head {tuple(pos[:-1])}" if len(pos) > 1 else "")
+    if isinstance(fmap, PolynomialFeatureMap) and fmap.degree % 2:
+        why = (f"an odd-degree kernel (p = {fmap.degree}) is not positive ((qᵀk + c)^p < 0 "
+               f"where qᵀk < −c, here −{fmap.offset:g}); use an even degree or an offset c "
+               "larger than −qᵀk for every query and key")
+    elif isinstance(fmap, PolynomialFeatureMap) or fmap in ("quadratic", "quadratic_full"):
+        why = "the kernel is 0 for every key of this query (qᵀk = −c), so eq. (6) divides by 0"
+    else:
+        why = ("the similarities of this query sum to ≤ 0, so eq. (6) is undefined (Q5(a)); "
+               "use a non-negative similarity")
+    return InputError(f"the kernel's normaliser Σ_j sim(q_i, k_j) (eq. (6)'s denominator) is "
+                      f"{float(den.flatten()[idx]):.3g} (≤ 0) at {where}: {why}")
 
 
 def check_size(name: str, value, *, allow_none: bool = False) -> int | None:
@@ -635,9 +657,10 @@ def linear_attention(Q, K, V, *, feature_map_name=None, causal: bool = False,
     if bool(flag.any()):
         if den.dtype == torch.float64:
             i = int(flag.flatten().nonzero()[0])
-            raise _unresolvable(i, float(den.flatten()[i]),
-                                _gamma(fq.shape[-1], K.shape[-2], torch.float64)
-                                * float(den_abs.flatten()[i]))
+            bound = _gamma(fq.shape[-1], K.shape[-2], torch.float64) * float(den_abs.flatten()[i])
+            if float(den.flatten()[i]) <= -bound:   # resolved: the normaliser is negative
+                raise _nonpositive_den(den, i, fn if isinstance(fn, PolynomialFeatureMap) else name)
+            raise _unresolvable(i, float(den.flatten()[i]), bound)
         # the rows the dtype cannot resolve, from the same computation in float64
         out64 = linear_attention(Q.double(), K.double(), V.double(), causal=causal, chunk=chunk,
                                  fast=False, feature_map=fn if feature_map is not None else None,
@@ -1000,7 +1023,7 @@ def explicit_kernel_attention(Q, K, V, *, feature_map_name=None, causal: bool = 
     if causal:
         sim = torch.tril(sim)
     den = sim.sum(-1)
-    _check_den(den)
+    _check_den(den, fmap=fn if isinstance(fn, PolynomialFeatureMap) else name)
     return (sim @ V) / den.unsqueeze(-1)
 
 

@@ -378,3 +378,51 @@ def test_question_modules_have_no_profile_branches():
             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
             if pat.search(line)]
     assert hits == []
+
+
+# ---------------------------------------------------------------- odd degree: normaliser ≤ 0
+@st.composite
+def negative_normaliser_cases(draw):
+    """An odd-degree kernel (qᵀk + c)^p on D = 1 with keys k_j = −a_j < 0: queries q ≤ 0
+    have sims ≥ c^p (and > 0 when c > 0 or q < 0), the query in row r has q_r·a_j > c + 1
+    for every key, so each of its sims is < −1 and its normaliser Σ_j sim is < −N."""
+    p = draw(st.sampled_from([1, 3, 5]))
+    c = draw(st.sampled_from([0.0, 0.25, 1.0, 2.0]))
+    n = draw(st.integers(1, 6))
+    a = draw(st.lists(st.floats(0.5, 2.0), min_size=n, max_size=n))
+    r = draw(st.integers(0, n - 1))
+    q = [-draw(st.floats(0.1, 2.0)) for _ in range(n)]
+    q[r] = (c + 1.5) / min(a)
+    return p, c, r, q, a
+
+
+@given(negative_normaliser_cases(), st.sampled_from(["float64", "float32"]),
+       st.sampled_from(["linear", "linear_full", "explicit"]))
+def test_odd_degree_normaliser_le_0_is_named(case, dtype, route):
+    """Q5(a) under an odd-degree variant: a query whose Σ_j sim(q_i, k_j) is ≤ 0 is refused
+    with one line naming the normaliser, its value's sign, the row and the odd degree —
+    not as a 'non-finite' output or a round-off ('cannot be resolved') problem."""
+    import torch
+
+    from numerics import kernel_attention as num
+
+    p, c, r, q, a = case
+    dt = getattr(torch, dtype)
+    Q = torch.tensor(q, dtype=dt)[:, None]
+    K = -torch.tensor(a, dtype=dt)[:, None]
+    V = torch.ones(len(a), 2, dtype=dt)
+    fmap = num.polynomial_feature_map(p, c, full=route == "linear_full")
+    fn = num.explicit_kernel_attention if route == "explicit" else num.linear_attention
+    with pytest.raises(InputError) as info:
+        fn(Q, K, V, feature_map=fmap)
+    msg = str(info.value)
+    assert "\n" not in msg, msg
+    assert msg.startswith("the kernel's normaliser Σ_j sim(q_i, k_j) (eq. (6)'s denominator) "
+                          "is -"), msg
+    assert f"(≤ 0) at row {r}:" in msg and f"odd-degree kernel (p = {p})" in msg, msg
+    assert "non-finite" not in msg and "cannot be resolved" not in msg, msg
+    # the same inputs with the row removed are accepted (only that row was at fault)
+    keep = [i for i in range(len(q)) if i != r]
+    if keep:
+        out = fn(Q[keep], K, V, feature_map=fmap)
+        assert bool(torch.isfinite(out).all())
