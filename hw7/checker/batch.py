@@ -366,6 +366,17 @@ def _prewarm() -> None:
             pass
 
 
+def _prewarm_references(entries) -> None:
+    """Read each question's reference once, before the workers fork: the readers memoise
+    it (:func:`hw7.checker.entry.parse_reference`), so no worker reads it per answer. A
+    reference that fails to read is left to the judgement, which reports it per answer."""
+    from hw7.checker.judge import uncheckable_reason
+
+    for entry in entries:
+        if isinstance(entry, dict):
+            uncheckable_reason(entry)  # reads (and so memoises) the reference; never raises
+
+
 def default_jobs() -> int:
     """Worker processes: one per available CPU, at most 8."""
     try:
@@ -414,6 +425,7 @@ def judge_rows(rows: list[Row], resolve, *, timeout: float = 5.0, jobs: int | No
             tasks.append((entry, row.answer))
         pending.append((pos, index[key]))
 
+    _prewarm_references(entries.values())
     outcomes = _run_tasks(tasks, timeout=timeout, jobs=jobs or default_jobs(), quiet=quiet)
     for pos, t in pending:
         verdicts[pos] = _verdict_from(outcomes[t])

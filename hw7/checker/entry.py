@@ -17,7 +17,7 @@ import inspect
 from hw7.checker.verdict import KINDS, Unjudgeable
 
 __all__ = ["CHECK_FIELDS", "DATA_FIELDS", "FEATURE_VARS", "NORM2_PREFIX", "as_entry",
-           "domain_conditions", "field", "matrix_names", "parse", "reference_expr",
+           "domain_conditions", "field", "matrix_names", "parse", "parse_reference", "reference_expr",
            "scalar_symbols", "vector_symbols"]
 
 CHECK_FIELDS = ("qid", "title", "question", "check_kind", "expr", "symbols", "options", "choices")
@@ -116,6 +116,30 @@ def parse(entry, text):
         raise
 
 
+_REF_CACHE: dict = {}
+_REF_CACHE_MAX = 512
+
+
+def parse_reference(entry, text):
+    """:func:`parse` of a reference-side text (the key's ``expr``, a domain condition, a
+    kernel), memoised per (entry, text): a batch judges many answers against one reference,
+    and reading it again for each answer was a fifth of the batch's time. SymPy objects are
+    immutable, so sharing the result is safe; a failure is not memoised (it raises again)."""
+    import json
+
+    try:
+        key = (json.dumps(entry, sort_keys=True, default=str), text)
+    except (TypeError, ValueError):
+        return parse(entry, text)
+    hit = _REF_CACHE.get(key)
+    if hit is None:
+        hit = parse(entry, text)
+        if len(_REF_CACHE) >= _REF_CACHE_MAX:
+            _REF_CACHE.clear()
+        _REF_CACHE[key] = hit
+    return hit
+
+
 def reference_expr(entry):
     """The derived reference of an expression-like entry, read by the same readers."""
     kind = entry["check_kind"]
@@ -125,7 +149,7 @@ def reference_expr(entry):
         raise ValueError("entry has no expr")
     if kind == "matrix" and not matrix_names(entry):
         raise ValueError("matrix entry without data['shapes']")
-    return parse(entry, entry["expr"])
+    return parse_reference(entry, entry["expr"])
 
 
 def domain_conditions(entry) -> list:
@@ -135,6 +159,7 @@ def domain_conditions(entry) -> list:
     for cond in (entry.get("data") or {}).get("domain") or []:
         if not (isinstance(cond, (list, tuple)) and len(cond) == 3 and cond[1] in DOMAIN_OPS):
             raise Unjudgeable(f"bad domain condition {cond!r} (want [lhs, '<', rhs])")
-        lhs, rhs = (parse({**entry, "check_kind": "expr"}, str(x)).value for x in (cond[0], cond[2]))
+        lhs, rhs = (parse_reference({**entry, "check_kind": "expr"}, str(x)).value
+                    for x in (cond[0], cond[2]))
         out.append((lhs, cond[1], rhs))
     return out

@@ -38,6 +38,7 @@ from hw7.checker.entry import (
     domain_conditions,
     matrix_names,
     parse,
+    parse_reference,
     reference_expr,
     scalar_symbols,
     vector_symbols,
@@ -99,7 +100,7 @@ def _kernel(entry):
         raise ValueError("feature_map entry without data['kernel'] = {'expr': ..., 'dot': 'qk'}")
     dot = str(k.get("dot") or "qk")
     e = {**entry, "check_kind": "expr", "symbols": {dot: "qᵀk"}, "data": {}}
-    return parse(e, k["expr"]).value, dot
+    return parse_reference(e, k["expr"]).value, dot
 
 
 def _shared_dens(entry) -> list:
@@ -115,7 +116,7 @@ def _shared_form(entry):
     form = (entry.get("data") or {}).get("shared_mean_form") or {}
     if not isinstance(form, dict) or not isinstance(form.get("expr"), str):
         raise ValueError("data['shared_mean_form'] must be {'expr': ..., 'latex': ...}")
-    return parse({**entry, "check_kind": "expr"}, form["expr"]).value
+    return parse_reference({**entry, "check_kind": "expr"}, form["expr"]).value
 
 
 def uncheckable_reason(entry) -> str | None:

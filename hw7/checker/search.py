@@ -69,18 +69,23 @@ def sign_of(v) -> int | None:
         return 1 if v > 0 else -1 if v < 0 else 0
     if not getattr(v, "is_number", False) or v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return None
-    z = v.is_zero
-    if z is True:
-        return 0
+    # evalf first: a certified nonzero value settles the sign at once, while SymPy's
+    # is_zero may build minimal polynomials of algebraic numbers (seconds per value)
     try:
         f = v.evalf(15, maxn=MAXN, strict=True)
     except (PrecisionExhausted, TypeError, ValueError, ArithmeticError, RecursionError):
+        f = None
+    if f is not None and (not f.is_Number or not f.is_real
+                          or f.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)):
         return None
-    if not f.is_Number or not f.is_real or f.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+    if f is not None and f != 0:
+        return 1 if f > 0 else -1
+    z = v.is_zero
+    if z is True:
+        return 0
+    if f is None:
         return None
-    if f == 0:
-        return 0 if z is False else None if z is None else 0
-    return 1 if f > 0 else -1
+    return 0 if z is False else None
 
 
 def exact_at(expr, vals: dict):
@@ -92,6 +97,11 @@ def exact_at(expr, vals: dict):
         expr = sympy.sympify(expr)
 
     def walk(e):
+        # substitute bottom-up (not xreplace first): xreplace would rebuild Max/Min/Abs with
+        # numeric arguments, and their constructors compare those with SymPy's assumptions
+        # (primality tests on 10^2000-sized integers: seconds per point)
+        if e.is_Symbol:
+            return vals.get(e, e)
         if not e.args or not e.free_symbols:
             return e
         args = [walk(a) for a in e.args]
@@ -109,13 +119,17 @@ def exact_at(expr, vals: dict):
                 if (s > 0) if isinstance(e, sympy.Max) else (s < 0):
                     best = a
             return best
+        if isinstance(e, sympy.Pow):
+            root = _rational_root(*args)
+            if root is not None:
+                return root
         try:
             return e.func(*args)
         except (TypeError, ValueError, ArithmeticError):
             return None
 
     try:
-        v = walk(expr.xreplace(vals))
+        v = walk(expr)
     except (TypeError, ValueError, ArithmeticError):
         return None
     if v is None or not getattr(v, "is_number", False):
@@ -125,6 +139,38 @@ def exact_at(expr, vals: dict):
     if v.is_real is False:
         return None
     return v
+
+
+_BIG = 10**40
+
+
+def _rational_root(base, exp):
+    """``base**exp`` for a huge rational base and a fractional exponent, without SymPy's
+    automatic evaluation, which factors the base to pull out perfect powers (primality
+    tests on 2000-digit cofactors: seconds per point). An exact root when there is one
+    (integer_nthroot), else the power left unevaluated (its value is the same; signs are
+    then certified by evalf). None when the power is not of that kind."""
+    import sympy
+
+    if not (getattr(base, "is_Rational", False) and getattr(exp, "is_Rational", False)
+            and not exp.is_Integer and base > 0):
+        return None
+    p, q = base.p, base.q
+    if p < _BIG and q < _BIG:
+        return None
+    rp, exact_p = sympy.integer_nthroot(p, exp.q)
+    rq, exact_q = sympy.integer_nthroot(q, exp.q)
+    if exact_p and exact_q:
+        return sympy.Rational(rp, rq) ** exp.p
+    out = sympy.Pow(base, exp, evaluate=False)
+    # what is known for certain, so that SymPy's assumption queries (is_integer,
+    # is_rational, ...) do not evaluate the power after all: a positive real, and
+    # irrational, since a reduced a/b has a rational q-th root only when a and b are
+    # q-th powers (integer_nthroot said they are not), and gcd(exp.p, q) = 1
+    kb = out._assumptions.copy()
+    kb.deduce_all_facts({"positive": True, "real": True, "finite": True, "rational": False})
+    out._assumptions = kb
+    return out
 
 
 def value(expr, vals: dict):
