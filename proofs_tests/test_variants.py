@@ -215,13 +215,15 @@ def test_invalid_variant_is_one_line_exit_2_nothing_written(kind):
             else:
                 f.write_text(content, encoding="utf-8")
             out = Path(tmp) / "key"
-            rc, stdout, stderr = _run_cli(["answers", "--variant", str(f), "--only", "q4a",
-                                           "--out", str(out), "--quiet"])
-            assert rc == 2, (rc, stderr)
-            lines = stderr.splitlines()
-            assert len(lines) == 1 and lines[0].startswith("hw7: error: "), stderr
-            assert "Traceback" not in stderr and stdout == ""
-            assert not out.exists() and sorted(p.name for p in Path(tmp).iterdir()) == ["bad.toml"]
+            for argv in (["answers", "--only", "q4a", "--out", str(out), "--quiet"],
+                         ["derive", "q5b"], ["verify", "q4a", "--quiet"],
+                         ["check", "q4a", "[1, 4, 3]"]):
+                rc, stdout, stderr = _run_cli(argv + ["--variant", str(f)])
+                assert rc == 2, (argv, rc, stderr)
+                lines = stderr.splitlines()
+                assert len(lines) == 1 and lines[0].startswith("hw7: error: "), (argv, stderr)
+                assert "Traceback" not in stderr and stdout == "", argv
+                assert sorted(p.name for p in Path(tmp).iterdir()) == ["bad.toml"], argv
             with pytest.raises(InputError):
                 variants.load(f)
     check()
@@ -241,6 +243,33 @@ def test_error_messages_name_the_problem():
     for text, msg in cases.items():
         err = variants_error(text)
         assert err is not None and msg in err and "\n" not in err, (msg, err)
+
+
+def test_derive_and_verify_follow_the_variant():
+    """``hw7 derive`` and ``hw7 verify`` take ``--variant`` as ``answers`` and ``check`` do:
+    the degree-3 file changes the kernel and φ's dimension C(D + 3, 3) that derive prints,
+    and Q4's output that verify confirms (expected values computed here from the file)."""
+    D = sp.Symbol("D")
+    dims = {p: sp.sstr(sp.factor(sp.expand_func(sp.binomial(D + p, p)))) for p in (2, 3)}
+    rc, cubic, err = _run_cli(["derive", "q5b", "--variant", str(VARIANTS / "cubic-kernel.toml")])
+    assert rc == 0, err
+    rc, default, err = _run_cli(["derive", "q5b"])
+    assert rc == 0, err
+    for out, p in ((cubic, 3), (default, 2)):          # the compact map's dimension check
+        line = next(x for x in out.splitlines() if x.startswith("  [pass] symbolic: dimensions"))
+        assert line.endswith(f"'{dims[p]}']"), (p, line)
+        assert dims[5 - p] not in out
+    assert "**3" in cubic.splitlines()[2] and "**2" in default.splitlines()[2]   # sim(q, k)
+    v = variants.load(VARIANTS / "cubic-kernel.toml")
+    scores = [sum(a * b for a, b in zip(k, v.q4.query)) for k in v.q4.keys]
+    want = list(v.q4.values[scores.index(max(scores))])
+    assert want != list(variants.DEFAULT.q4.values[1])
+    for argv, row in ((["--variant", str(VARIANTS / "cubic-kernel.toml")], want),
+                      ([], list(variants.DEFAULT.q4.values[1]))):   # k2 wins the homework's
+        rc, out, err = _run_cli(["verify", "q4a", "--quiet", *argv])
+        assert rc == 0 and re.search(r"\n0 failed|, 0 failed", out), (out, err)
+        first = next(line for line in out.splitlines() if line.startswith("q4a "))
+        assert str(row) in first, (row, first)
 
 
 def test_check_with_a_bad_variant_is_one_line_exit_2(tmp_path):

@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hw7.commands import _variant as variant_arg
 from hw7.errors import UsageError
 from hw7.registry import Context
 from hw7core.device import resolve_device
@@ -32,8 +33,7 @@ def register(sub) -> None:
                    help="write into a non-empty --out folder that holds no earlier key: the "
                    "key's files are added beside yours (none of yours is ever replaced or "
                    "deleted; a name clash is still an error)")
-    p.add_argument("--variant", metavar="FILE", default=None,
-                   help="derive the key for a homework variant (TOML, see variants/)")
+    variant_arg.add_argument(p, "derive the key for a homework variant (TOML, see variants/)")
     p.set_defaults(func=run)
 
 
@@ -43,11 +43,7 @@ def run(args) -> int:
     resolve_device(args.device)
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
-    variant = None
-    if getattr(args, "variant", None) is not None:   # read and validated before anything is written
-        from hw7.variants import load
-
-        variant = load(args.variant)
+    variant = variant_arg.load(args)      # read and validated before anything is written
     ctx = Context(profile=args.profile, device=args.device, seed=args.seed, quiet=args.quiet,
                   variant=variant)
     out: Path = args.out

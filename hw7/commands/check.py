@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import sys
 
+from hw7.commands import _variant as variant_arg
 from hw7.errors import InputError, UsageError
 
 MAX_STDIN = 4096
@@ -56,22 +57,16 @@ def register(sub) -> None:
                    help="hard time limit per check in seconds (default 5)")
     p.add_argument("--key", default=None, metavar="ANSWERS_JSON",
                    help="judge against this answers.json (from 'hw7 answers') instead of deriving")
-    p.add_argument("--variant", metavar="FILE", default=None,
-                   help="judge against the key derived for this homework variant (TOML)")
+    variant_arg.add_argument(p, "judge against the key derived for this homework variant (TOML)")
     p.set_defaults(func=run)
 
 
 def _resolver(args):
     from hw7.checker.batch import Resolver
 
-    variant = None
-    if getattr(args, "variant", None) is not None:
-        from hw7.variants import load
-
-        if args.key is not None:
-            raise UsageError("give --key or --variant, not both (a key file names its own variant)")
-        variant = load(args.variant)
-    return Resolver(args.key, variant)
+    if args.key is not None and getattr(args, "variant", None) is not None:
+        raise UsageError("give --key or --variant, not both (a key file names its own variant)")
+    return Resolver(args.key, variant_arg.load(args))
 
 
 def _fmt(args) -> str:

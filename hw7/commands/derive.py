@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from hw7.commands import _variant as variant_arg
+
 
 def register(sub) -> None:
     p = sub.add_parser("derive", help="print a derivation (pretty and LaTeX)")
     p.add_argument("qid", help="question id, e.g. q3c (see 'hw7 list')")
+    variant_arg.add_argument(p, "derive for a homework variant (TOML, see variants/)")
     p.set_defaults(func=run)
 
 
@@ -14,7 +17,8 @@ def run(args) -> int:
 
     from hw7.registry import Context, select
 
-    ctx = Context(numeric=False, quiet=True)
+    variant = variant_arg.load(args)      # validated before anything is derived
+    ctx = Context(numeric=False, quiet=True, variant=variant)
     for sec in select(args.qid):
         ans = sec.run(ctx)
         print(f"{ans.qid} — {ans.title} ({ans.question})")

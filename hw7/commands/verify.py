@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from hw7.commands import _variant as variant_arg
+
 
 def register(sub) -> None:
     p = sub.add_parser("verify", help="run the numeric confirmations and print a table")
@@ -12,6 +14,7 @@ def register(sub) -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quiet", action="store_true")
+    variant_arg.add_argument(p, "confirm the key derived for a homework variant (TOML, see variants/)")
     p.set_defaults(func=run)
 
 
@@ -30,7 +33,9 @@ def run(args) -> int:
     from hw7core.device import resolve_device
 
     resolve_device(args.device)
-    ctx = Context(profile=args.profile, device=args.device, seed=args.seed, quiet=args.quiet)
+    variant = variant_arg.load(args)      # validated before anything is derived
+    ctx = Context(profile=args.profile, device=args.device, seed=args.seed, quiet=args.quiet,
+                  variant=variant)
     rows = []
     for sec in select(args.qid):
         ans = sec.run(ctx)
