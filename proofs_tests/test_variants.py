@@ -306,6 +306,26 @@ def test_answers_follow_the_variant_derive_only():
                        - 1 / sp.sqrt(sp.Symbol("d"))) == 0
 
 
+@pytest.mark.parametrize("p, c", [(1, 2), (2, 1), (3, 1), (4, 0)])
+def test_q5a_wording_follows_the_kernel_degree(p, c):
+    """Q5(a)'s explanation names the variant's kernel (qᵀk + c)^p: an even degree as a
+    non-negative example, an odd one as a sign-changing sim; never the homework's
+    (qᵀk + 1)² or the word 'quadratic' under another kernel."""
+    sup = {1: "", 2: "²", 3: "³", 4: "⁴"}[p]
+    base = "qᵀk" if c == 0 else f"qᵀk + {c}"
+    kern = base if p == 1 else f"({base}){sup}"
+    v = variants.parse(f"[q5]\ndegree = {p}\noffset = {c}\n")
+    text = _derive_only("q5a", v).explanation
+    assert kern in text, (kern, text)
+    if p % 2:
+        assert f"degree p = {p} is odd" in text and f"negative where qᵀk < −{c}" in text
+    else:
+        assert f"{kern} away from qᵀk = {'0' if c == 0 else f'−{c}'}" in text
+        assert "odd" not in text
+    if (p, c) != (2, 1):
+        assert "(qᵀk + 1)²" not in text and "quadratic" not in text.lower()
+
+
 def test_mean_convention_identities_refute_a_wrong_scale():
     """The identities that carry eq. (3)'s numerics over to the 1/n objective are proved,
     and fail for a wrong scale (mutation: 1/n² on the reconstruction term)."""
@@ -337,14 +357,14 @@ def test_scale_conventions():
 # ---------------------------------------------------------------- end to end
 @pytest.mark.slow
 def test_degree_3_key_end_to_end(tmp_path, monkeypatch):
-    """``hw7 answers --variant variants/cubic-kernel.toml --only <id>`` for each of q5b–q5d's
+    """``hw7 answers --variant variants/cubic-kernel.toml --only <id>`` for q5a and q5b–q5d's
     ids writes a key whose entry passes every check and whose meta and header name the
     variant; ``hw7 check --variant`` judges against the same derivation. (q5c itself is
     left out: its softmax timing exponent is a wall-clock measurement, not the kernel's.)"""
     monkeypatch.setenv("HW7_CACHE_DIR", str(tmp_path / "cache"))
     cubic = str(VARIANTS / "cubic-kernel.toml")
     entries = {}
-    for only in ("q5b", "q5b.sim", "q5b.phi", "q5c.time", "q5c.space", "q5d", "q5d.time",
+    for only in ("q5a", "q5b", "q5b.sim", "q5b.phi", "q5c.time", "q5c.space", "q5d", "q5d.time",
                  "q5d.space"):
         out = tmp_path / only
         rc, stdout, stderr = _run_cli(["answers", "--variant", cubic, "--only", only,

@@ -154,6 +154,21 @@ def kernel_cases():
     return st.tuples(st.integers(0, 2**31 - 1), st.integers(1, 24))
 
 
+_DEGREE_WORDS = {1: "linear", 2: "quadratic", 3: "cubic", 4: "quartic", 5: "quintic",
+                 6: "sextic"}
+
+
+def _degree_word(p: int) -> str:
+    """'quadratic' for p = 2, 'cubic' for 3, …; 'degree-p' past the table."""
+    return _DEGREE_WORDS.get(p, f"degree-{p}")
+
+
+def _kernel_text(p: int, c, plus: str = " + ") -> str:
+    """(qᵀk + c)^p in plain text with a superscript degree, e.g. '(qᵀk + 1)³'."""
+    base = "qᵀk" if c == 0 else f"qᵀk{plus}{sp.sstr(c)}"
+    return base if p == 1 else f"({base}){str(p).translate(str.maketrans('0123456789', '⁰¹²³⁴⁵⁶⁷⁸⁹'))}"
+
+
 # ---------------------------------------------------------------- q5a
 @section("q5a", title="When the generalised attention (6) stays finite", question="Q5(a)",
          result=RESULT)
@@ -161,14 +176,21 @@ def q5a(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
     cx = der.counterexample
     ans.latex = der.condition_latex
+    p, c, word = der.degree, der.offset, _degree_word(der.degree)
+    kern, zero = _kernel_text(p, c), "0" if c == 0 else f"−{sp.sstr(c)}"
     ans.explanation = (
         "V′_i is finite exactly when its denominator Σ_j sim(Q_i, K_j) is non-zero for every "
         "query. A similarity that is non-negative for all arguments and positive for at least "
-        "one key (e.g. exp(qᵀk/√D) > 0, or a kernel φ(q)ᵀφ(k) with φ ≥ 0, or (qᵀk + 1)²"
-        " away from qᵀk = −1) guarantees it; then V′_i is a convex combination of the values. "
+        "one key (e.g. exp(qᵀk/√D) > 0, or a kernel φ(q)ᵀφ(k) with φ ≥ 0"
+        + (f", or {kern} away from qᵀk = {zero}" if p % 2 == 0 else "")
+        + ") guarantees it; then V′_i is a convex combination of the values. "
         f"A sign-changing sim fails: with sim = {cx['sim']}, q = {cx['q']} and keys "
         f"{cx['keys']} the similarities are {sp.sstr(cx['sims'])} and the denominator is "
-        f"{sp.sstr(cx['denominator'])}.")
+        f"{sp.sstr(cx['denominator'])}."
+        + ("" if p % 2 == 0 else
+           f" The {word} kernel {kern} is such a sim: its degree p = {p} is odd, so it is "
+           f"negative where qᵀk < {zero} and Σ_j sim(Q_i, K_j) can be 0 or negative "
+           "(the implementation refuses such a query)."))
     ans.derivation.append(("counterexample: sim = qᵀk, denominator",
                            sp.latex(sp.Add(*cx["sims"], evaluate=False)) + " = "
                            + sp.latex(cx["denominator"])))
@@ -199,12 +221,36 @@ def q5a(ctx: Context, ans: Answer) -> None:
                             "values (InputError, one line) instead of returning NaN", msgs,
                             "InputError", all(m and "\n" not in m for m in msgs.values())))
     Q, K, V = make_qkv(ctx.seed, 2, 2, 64, 5, 3)
-    sims_q = num.quadratic_kernel(Q @ K.transpose(-1, -2))
+    scores = Q @ K.transpose(-1, -2)
+    sims_q = num.quadratic_kernel(scores) if (p, c) == (2, 1) \
+        else num.polynomial_kernel(scores, p, float(c))
     fe = num.elu_features(torch.cat([Q, K], -2))
-    ans.checks.append(Check("numeric", f"random inputs (seed {ctx.seed}): min quadratic sim ≥ 0 "
-                            "and min elu+1 feature > 0",
-                            {"min (qᵀk+1)²": float(sims_q.min()), "min elu+1": float(fe.min())},
-                            "≥ 0, > 0", float(sims_q.min()) >= 0 and float(fe.min()) > 0))
+    measured = {f"min {_kernel_text(p, c, plus='+')}": float(sims_q.min()),
+                "min elu+1": float(fe.min())}
+    if p % 2 == 0:
+        ans.checks.append(Check("numeric", f"random inputs (seed {ctx.seed}): min {word} sim ≥ 0 "
+                                "and min elu+1 feature > 0", measured,
+                                "≥ 0, > 0", float(sims_q.min()) >= 0 and float(fe.min()) > 0))
+        return
+    ans.checks.append(Check("numeric", f"random inputs (seed {ctx.seed}): min elu+1 feature > 0 "
+                            f"(the {word} sim's minimum recorded: odd degree, it may be < 0)",
+                            measured, "> 0", float(fe.min()) > 0))
+    # odd degree: at qᵀk = −c − 1 the derived kernel is (−1)^p = −1, so one key there makes
+    # the normaliser negative, and the implementation must refuse the query
+    at = der.sim.subs(der_mod.dot(der_mod.q, der_mod.k), -c - 1)
+    q1 = torch.tensor([[1.0]], dtype=torch.float64)
+    k1 = torch.tensor([[float(-c - 1)]], dtype=torch.float64)
+    try:
+        num.linear_attention(q1, k1, torch.ones(1, 1, dtype=torch.float64), device=ctx.device,
+                             feature_map=num.polynomial_feature_map(p, float(c)))
+        msg = None
+    except InputError as exc:
+        msg = str(exc)
+    ans.checks.append(Check("numeric", f"odd degree: sim = {sp.sstr(at)} < 0 at qᵀk = "
+                            f"{sp.sstr(-c - 1)}; linear_attention refuses that query (its "
+                            "normaliser Σ_j sim ≤ 0: InputError, one line)", msg,
+                            "InputError", bool(at < 0) and msg is not None and "\n" not in msg
+                            and "≤ 0" in msg))
 
 
 # ---------------------------------------------------------------- q5b
