@@ -30,6 +30,9 @@ class Budget:
     # Q1(a) autoencoders: DAE/MAE latent sizes on digits (None: every AE size);
     # Hypothesis examples of the masking-noise and linear-AE properties
     q1a_other_latents: tuple[int, ...] | None
+    # Q1(a) (and ``hw7 train --profile``): training epochs on the small data sets (digits,
+    # synthetic), numerics.autoencoders.default_config's small_data_epochs
+    q1a_small_data_epochs: int
     q1a_mask_prop_examples: int
     q1a_pca_prop_examples: int
     # Q1(b) linear autoencoder: gradient-descent steps and inits; property examples
@@ -71,7 +74,8 @@ class Budget:
 BUDGETS: dict[str, Budget] = {
     "fast": Budget(
         profile="fast",
-        q1a_other_latents=(4, 16), q1a_mask_prop_examples=20, q1a_pca_prop_examples=15,
+        q1a_other_latents=(4, 16), q1a_small_data_epochs=60,
+        q1a_mask_prop_examples=20, q1a_pca_prop_examples=15,
         q1b_gd_steps=1500, q1b_gd_inits=2, q1b_prop_examples=15,
         q2a_prop_examples=10, q2b_shape=(6, 3, 60), q2b_ratios=(0.05, 0.3, 0.8, 1.2),
         q2b_fullbatch_steps=3000, q2b_epoch_sampling=False, q2b_prop_examples=15,
@@ -85,7 +89,8 @@ BUDGETS: dict[str, Budget] = {
     ),
     "full": Budget(
         profile="full",
-        q1a_other_latents=None, q1a_mask_prop_examples=100, q1a_pca_prop_examples=60,
+        q1a_other_latents=None, q1a_small_data_epochs=150,
+        q1a_mask_prop_examples=100, q1a_pca_prop_examples=60,
         q1b_gd_steps=6000, q1b_gd_inits=5, q1b_prop_examples=100,
         q2a_prop_examples=60, q2b_shape=(10, 4, 200),
         q2b_ratios=(0.02, 0.1, 0.3, 0.5, 0.8, 1.2, 2.0),

@@ -475,3 +475,42 @@ def test_odd_degree_normaliser_le_0_is_named(case, dtype, route):
     if keep:
         out = fn(Q[keep], K, V, feature_map=fmap)
         assert bool(torch.isfinite(out).all())
+
+
+def test_autoencoder_config_takes_the_budget_not_a_profile(monkeypatch):
+    """numerics.autoencoders.default_config takes typed parameters (no profile string, no
+    hw7 import); Q1(a)'s glue passes its budget row's epochs, which reproduce the old
+    profile presets (60 fast, 150 full) on the small data sets."""
+    import inspect
+
+    from hw7.questions import autoencoders as glue
+    from numerics import autoencoders as ae
+
+    params = inspect.signature(ae.default_config).parameters
+    assert "profile" not in params and params["small_data_epochs"].annotation in (int, "int")
+    assert "hw7" not in {m.split(".")[0] for m in re.findall(
+        r"(?m)^\s*(?:from|import)\s+([\w.]+)", (ROOT / "numerics" / "autoencoders.py").read_text())}
+    assert (budget.BUDGETS["fast"].q1a_small_data_epochs,
+            budget.BUDGETS["full"].q1a_small_data_epochs) == (60, 150)
+    for bad in ("fast", 0, 2.0, True):
+        with pytest.raises(InputError, match="small_data_epochs"):
+            ae.default_config("digits", small_data_epochs=bad)
+
+    class Stop(Exception):
+        pass
+
+    calls = []
+
+    def spy(*args, **kw):
+        calls.append((args, kw))
+        raise Stop
+
+    monkeypatch.setattr(glue.num, "default_config", spy)
+    monkeypatch.setattr(glue.datasets, "synthetic", lambda seed: None)
+    for profile in ("fast", "full"):
+        calls.clear()
+        with pytest.raises(Stop):
+            glue._synthetic(Context(profile=profile, quiet=True))
+        (args, kw), = calls
+        assert len(args) == 2 and "profile" not in kw
+        assert kw["small_data_epochs"] == budget.BUDGETS[profile].q1a_small_data_epochs

@@ -90,6 +90,7 @@ def run(args) -> int:
 
     import torch
 
+    from hw7.budget import budget_for
     from hw7core.device import resolve_device
     from hw7core.outdir import OutputDir
     from hw7core.progress import progress
@@ -108,7 +109,8 @@ def run(args) -> int:
                          download=args.download, progress=bar)
     for k in latents:
         num.check_latent(k, data.dim)
-    cfg = num.default_config(data.name, args.kind, args.profile, seed=args.seed)
+    cfg = num.default_config(data.name, args.kind, seed=args.seed,
+                             small_data_epochs=budget_for(args.profile).q1a_small_data_epochs)
     over = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
             "noise": args.noise, "noise_std": args.noise_std, "mask_ratio": args.mask_ratio,
             "patch": args.patch, "loss": args.loss}

@@ -39,24 +39,20 @@ def _digits(ctx: Context):
 
 def _digit_sweeps(ctx: Context) -> dict:
     """AE at every latent size; DAE and MAE at k ∈ {4, 16} (fast) or every size (full)."""
-    def run():
-        data = _digits(ctx)
-        other = list(ctx.budget.q1a_other_latents or DIGIT_LATENTS)
-        out = {}
-        for kind, ks in (("ae", DIGIT_LATENTS), ("dae", other), ("mae", other)):
-            base = num.default_config("digits", kind, ctx.profile, seed=ctx.seed)
-            out[kind] = num.sweep(data, kind, ks, base=base, device=ctx.device,
-                                  progress=ctx.progress)
-        return out
-    return ctx.cached("q1a.digit_sweeps", run)
+    other = list(ctx.budget.q1a_other_latents or DIGIT_LATENTS)
+    return ctx.cached("q1a.digit_sweeps", lambda: num.latent_sweeps(
+        _digits(ctx), {"ae": DIGIT_LATENTS, "dae": other, "mae": other}, dataset="digits",
+        seed=ctx.seed, small_data_epochs=ctx.budget.q1a_small_data_epochs, device=ctx.device,
+        progress=ctx.progress))
 
 
 def _synthetic(ctx: Context):
     def run():
         data = datasets.synthetic(seed=ctx.seed)
-        base = num.default_config("synthetic", "ae", ctx.profile, seed=ctx.seed)
-        return data, num.sweep(data, "ae", SYN_LATENTS, base=base, device=ctx.device,
-                               progress=ctx.progress)
+        return data, num.latent_sweeps(
+            data, {"ae": SYN_LATENTS}, dataset="synthetic", seed=ctx.seed,
+            small_data_epochs=ctx.budget.q1a_small_data_epochs, device=ctx.device,
+            progress=ctx.progress)["ae"]
     return ctx.cached("q1a.synthetic", run)
 
 
