@@ -18,7 +18,7 @@ from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
 __all__ = ["argmax_attention", "argmax_weights", "scores_float64", "softmax_attention", "gradients",
-           "retrieval_experiment", "temperature_sweep"]
+           "retrieval_experiment", "temperature_sweep", "plot_retrieval"]
 
 
 def _validate(q, K, V) -> None:
@@ -192,3 +192,31 @@ def temperature_sweep(q, K, V, temperatures, *, device=None) -> list[tuple[float
     a = argmax_attention(q, K, V, device=device)["output"]
     return [(float(t), float((softmax_attention(q, K, V, temperature=t, device=device) - a)
                              .abs().max())) for t in temperatures]
+
+
+def plot_retrieval(runs: list[dict], sweep: list[tuple[float, float]], path) -> None:
+    """Q4(b)'s figure, saved to ``path`` (PNG): left, the loss of each
+    :func:`retrieval_experiment` run per SGD step (softmax solid, argmax dashed; log
+    scale); right, :func:`temperature_sweep`'s (τ, max |softmax_τ − argmax|) on log-log
+    axes (zeros drawn at 1e-17). InputError when there is nothing to draw.
+    """
+    from hw7core.plotting import save_figure, subplots
+
+    if not runs or not sweep:
+        raise InputError("plot_retrieval needs at least one run and one temperature")
+    fig, axes = subplots(1, 2, figsize=(10, 3.6))
+    for r in runs:
+        axes[0].semilogy(r["softmax"]["loss"], color="C0", alpha=0.7)
+        axes[0].semilogy(r["argmax"]["loss"], color="C3", alpha=0.7, ls="--")
+    axes[0].plot([], [], color="C0", label="softmax attention")
+    axes[0].plot([], [], color="C3", ls="--", label="argmax attention")
+    axes[0].set_xlabel("SGD step")
+    axes[0].set_ylabel("‖attention(q) − v_target‖²")
+    axes[0].legend()
+    axes[0].set_title("training a query to retrieve a target")
+    ts = [t for t, _ in sweep]
+    axes[1].loglog(ts, [max(e, 1e-17) for _, e in sweep], "o-")
+    axes[1].set_xlabel("softmax temperature τ")
+    axes[1].set_ylabel("max |softmax_τ − argmax| (instance)")
+    axes[1].set_title("argmax = zero-temperature limit")
+    save_figure(fig, path)

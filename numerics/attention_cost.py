@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 
 import numpy as np
@@ -22,7 +21,12 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
-from numerics.kernel_attention import linear_attention, native_applies, softmax_attention
+from numerics.kernel_attention import (  # random_qkv: the one Q/K/V generator, re-exported
+    linear_attention,
+    native_applies,
+    random_qkv,
+    softmax_attention,
+)
 
 __all__ = ["IMPLEMENTATIONS", "torch_threads", "random_qkv", "counted_flops",
            "flops_vs_polynomial", "wall_times", "wall_time", "cpu_times", "retained_heap",
@@ -51,19 +55,6 @@ def torch_threads(n: int | None):
         yield
     finally:
         torch.set_num_threads(old)
-
-
-def random_qkv(n: int, d: int, m: int, *, heads: int = 1, batch: int = 1,
-               dtype=torch.float32, seed: int = 0, device=None):
-    """Seeded Q, K, V of shape (batch, heads, n, d|m); entries N(0, 1/d) keep (qᵀk+1)² tame."""
-    if min(n, d, m, heads, batch) < 1:
-        raise InputError(f"sizes must be ≥ 1: N={n}, D={d}, M={m}, heads={heads}, batch={batch}")
-    dev = resolve_device(device)
-    g = torch.Generator().manual_seed(seed)
-    Q = torch.randn(batch, heads, n, d, generator=g, dtype=dtype) / math.sqrt(d)
-    K = torch.randn(batch, heads, n, d, generator=g, dtype=dtype) / math.sqrt(d)
-    V = torch.randn(batch, heads, n, m, generator=g, dtype=dtype)
-    return Q.to(dev), K.to(dev), V.to(dev)
 
 
 def counted_flops(fn, *args, **kwargs) -> int:

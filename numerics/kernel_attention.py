@@ -61,7 +61,7 @@ __all__ = [
     "polynomial_feature_map", "feature_identity_error", "validate", "linear_attention",
     "quadratic_linear_attention", "native_quadratic_attention", "native_available", "native_unavailable_reason",
     "native_applies", "circulant_pairs", "explicit_kernel_attention", "softmax_attention",
-    "check_size", "check_flag", "RESOLVE_FRACTION",
+    "roundoff_bound", "random_qkv", "compare_linear_explicit", "check_size", "check_flag", "RESOLVE_FRACTION",
 ]
 
 FEATURE_MAPS = ("quadratic", "quadratic_full", "elu")
@@ -992,6 +992,51 @@ def native_quadratic_attention(Q, K, V, *, threads: int | None = None,
     return out_t[:, :m].transpose(-1, -2).reshape(*lead, nq, m)
 
 
+# --------------------------------------------------------------------- random inputs
+def random_qkv(n: int, d: int, m: int, *, heads: int = 1, batch: int = 1,
+               dtype=torch.float32, seed: int = 0, device=None):
+    """Seeded Q, K, V of shape (batch, heads, n, d|m), in ``dtype`` on ``device``.
+
+    Q and K have entries N(0, 1/d) (which keeps (qᵀk+1)² tame), V entries N(0, 1); drawn
+    on the CPU from ``torch.Generator().manual_seed(seed)`` in the order Q, K, V, so a
+    seed gives the same tensors on every device. InputError for a size < 1.
+
+    >>> Q, K, V = random_qkv(5, 3, 2, heads=2, dtype=torch.float64, seed=1)
+    >>> tuple(Q.shape), tuple(V.shape), Q.dtype
+    ((1, 2, 5, 3), (1, 2, 5, 2), torch.float64)
+    """
+    if min(n, d, m, heads, batch) < 1:
+        raise InputError(f"sizes must be ≥ 1: N={n}, D={d}, M={m}, heads={heads}, batch={batch}")
+    dev = resolve_device(device)
+    g = torch.Generator().manual_seed(seed)
+    Q = torch.randn(batch, heads, n, d, generator=g, dtype=dtype) / math.sqrt(d)
+    K = torch.randn(batch, heads, n, d, generator=g, dtype=dtype) / math.sqrt(d)
+    V = torch.randn(batch, heads, n, m, generator=g, dtype=dtype)
+    return Q.to(dev), K.to(dev), V.to(dev)
+
+
+
+def compare_linear_explicit(cases, *, seed: int = 0, chunk: int = 32,
+                            device=None) -> list[float]:
+    """Q5(b): the largest error of eq. (8) (:func:`linear_attention`) against eq. (6)
+    (:func:`explicit_kernel_attention`), relative to the largest |eq. (6)| entry, float64,
+    for each case (batch, heads, N, D, M, feature map, causal) on :func:`random_qkv`
+    ``(N, D, M, heads=heads, batch=batch, dtype=torch.float64, seed=seed)``.
+
+    >>> [e < 1e-12 for e in compare_linear_explicit([(1, 2, 20, 3, 2, "quadratic", True)])]
+    [True]
+    """
+    out = []
+    for b, h, n, d, m, fmap, causal in cases:
+        Q, K, V = random_qkv(n, d, m, heads=h, batch=b, dtype=torch.float64, seed=seed)
+        lin = linear_attention(Q, K, V, feature_map_name=fmap, causal=causal, chunk=chunk,
+                               device=device)
+        ref = explicit_kernel_attention(Q, K, V, feature_map_name=fmap, causal=causal,
+                                        device=device)
+        out.append(float(((lin - ref).abs().max() / ref.abs().max()).cpu()))
+    return out
+
+
 # --------------------------------------------------------------------- O(N²) references
 def explicit_kernel_attention(Q, K, V, *, feature_map_name=None, causal: bool = False,
                               device=None, feature_map=None) -> torch.Tensor:
@@ -1025,6 +1070,56 @@ def explicit_kernel_attention(Q, K, V, *, feature_map_name=None, causal: bool = 
     den = sim.sum(-1)
     _check_den(den, fmap=fn if isinstance(fn, PolynomialFeatureMap) else name)
     return (sim @ V) / den.unsqueeze(-1)
+
+
+def roundoff_bound(Q, K, V, fmap, causal: bool, dtype) -> torch.Tensor:
+    """First-order bound on |eq. (8) evaluated in ``dtype`` − exact|, per output entry (Q5(b)).
+
+    Q (..., N, D), K (..., N, D), V (..., N, M), any floating dtype (evaluated in
+    float64); ``fmap``: a feature-map name, :class:`PolynomialFeatureMap` or callable (as
+    in :func:`linear_attention`); ``dtype``: the floating dtype whose round-off is bounded
+    (its unit round-off u). Returns a float64 tensor (..., N, M) in the units of V.
+
+    Eq. (8) computes φ(q_i)ᵀ(Σ_j φ(k_j) v_jᵀ) and φ(q_i)ᵀ(Σ_j φ(k_j)): nested sums of
+    P + N terms, so each computed value is within γ = (P + N + p + 2)·u (p + 2 for forming
+    the features — p factors and a weight — and the division; p = 2 for the quadratic and
+    elu maps, the map's degree for a polynomial map) of the sums of the absolute terms
+    (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1/§3.5):
+        |δnum_im| ≤ γ Σ_j A_ij |v_jm|,   |δden_i| ≤ γ Σ_j A_ij,   A_ij = |φ(q_i)|ᵀ|φ(k_j)|,
+    and out = num/den gives |δout_im| ≤ γ (Σ_j A_ij |v_jm| + |out_im| Σ_j A_ij) / den_i.
+    A_ij ≥ sim_ij, with equality for non-negative maps (elu + 1). For the quadratic kernel
+    near qᵀk = −1 the features cancel: sim → 0 while A does not, and float32 loses digits
+    there by necessity — the bound says how many. The factor 2 covers the float64
+    reference's own round-off, which obeys the same bound in float64. Where eq. (6) is
+    undefined (den_i = 0) the bound is infinite or NaN. InputError for mismatched shapes,
+    an unknown map or a non-floating ``dtype``.
+
+    >>> g = torch.Generator().manual_seed(0)
+    >>> Q, K, V = (torch.randn(1, 6, 3, generator=g, dtype=torch.float64) for _ in range(3))
+    >>> bound = roundoff_bound(Q, K, V, "elu", False, torch.float32)
+    >>> bound.shape, bound.dtype
+    (torch.Size([1, 6, 3]), torch.float64)
+    >>> got = linear_attention(Q.float(), K.float(), V.float(), feature_map_name="elu")
+    >>> ref = explicit_kernel_attention(Q, K, V, feature_map_name="elu")
+    >>> bool(((got.double() - ref).abs() <= bound).all())
+    True
+    """
+    validate(Q, K, V, finite=False)
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise InputError(f"dtype must be a floating torch dtype; got {dtype!r}")
+    _, f = feature_map(fmap)
+    fq, fk = f(Q.double()), f(K.double())
+    A = fq.abs() @ fk.abs().transpose(-1, -2)
+    S = fq @ fk.transpose(-1, -2)
+    if causal:
+        keep = torch.ones(S.shape[-2:], dtype=torch.bool, device=S.device).tril()
+        A, S = A * keep, S * keep
+    den = S.sum(-1, keepdim=True)
+    out = (S @ V.double()) / den
+    u = torch.finfo(dtype).eps / 2
+    deg = fmap.degree if isinstance(fmap, PolynomialFeatureMap) else 2
+    gamma = (fq.shape[-1] + K.shape[-2] + deg + 2) * u
+    return 2 * gamma * (A @ V.double().abs() + out.abs() * A.sum(-1, keepdim=True)) / den
 
 
 def softmax_attention(Q, K, V, *, causal: bool = False, device=None) -> torch.Tensor:

@@ -9,8 +9,8 @@ from hypothesis import given
 
 from derivations import argmax_attention as D
 from hw7.errors import InputError
+from hw7.properties import argmax_attention as P
 from hw7.props import run_property
-from hw7.questions import argmax_attention as Qm
 from numerics import argmax_attention as N
 
 
@@ -47,13 +47,13 @@ def test_torch_matches_derivation_on_the_instance(der, device, dtype):
     assert int(res["index"][0]) == der.index
 
 
-@given(Qm.attention_case())
+@given(P.attention_case())
 def test_output_is_the_value_of_the_best_key(case):
-    Qm.best_value_property()(case)
+    P.best_value_property()(case)
 
 
 def test_mutation_last_index_on_ties_is_refuted():
-    run = run_property(Qm.best_value_property(Qm.last_index_on_ties), Qm.attention_case(),
+    run = run_property(P.best_value_property(P.last_index_on_ties), P.attention_case(),
                        max_examples=40)
     assert not run.passed
 
@@ -61,7 +61,7 @@ def test_mutation_last_index_on_ties_is_refuted():
 def test_mutation_argmin_is_refuted():
     def argmin_attention(q, K, V):
         return N.argmax_attention(-q, K, V)
-    assert not run_property(Qm.best_value_property(argmin_attention), Qm.attention_case(),
+    assert not run_property(P.best_value_property(argmin_attention), P.attention_case(),
                             max_examples=40).passed
 
 

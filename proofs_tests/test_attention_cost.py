@@ -10,6 +10,7 @@ from hypothesis import given
 
 from derivations import attention_cost as D
 from hw7.errors import InputError
+from hw7.properties import attention_cost as P
 from hw7.props import run_property
 from hw7.questions import attention_cost as Qm
 from numerics import attention_cost as N
@@ -64,34 +65,34 @@ def torch_fast(Q, K, V, **kw):
     return linear_attention(Q, K, V, backend="torch", **kw)
 
 
-@given(case=Qm.shape_cases())
+@given(case=P.shape_cases())
 def test_flop_counter_matches_linear_polynomial(case, der):
-    Qm.flops_match(torch_fast, der.linear.matmul_flops)(case)
+    P.flops_match(torch_fast, der.linear.matmul_flops)(case)
 
 
-@given(case=Qm.shape_cases())
+@given(case=P.shape_cases())
 def test_flop_counter_matches_linear_general_path(case, der):
     def general(Q, K, V, **kw):
         return linear_attention(Q, K, V, fast=False, **kw)
-    Qm.flops_match(general, der.linear.matmul_flops)(case)
+    P.flops_match(general, der.linear.matmul_flops)(case)
 
 
-@given(case=Qm.shape_cases())
+@given(case=P.shape_cases())
 def test_flop_counter_matches_softmax_polynomial(case, der):
-    Qm.flops_match(softmax_attention, der.softmax.matmul_flops)(case)
+    P.flops_match(softmax_attention, der.softmax.matmul_flops)(case)
 
 
 def test_mutations_refuted(der):
     n, d, m = D.N, D.D, D.M
     full = 1 + d + d**2
     wrong_lin = sp.expand(2 * n * full * m + 2 * n * full * (m + 1))
-    assert not run_property(Qm.flops_match(torch_fast, wrong_lin), Qm.shape_cases(),
+    assert not run_property(P.flops_match(torch_fast, wrong_lin), P.shape_cases(),
                             max_examples=30).passed
-    assert not run_property(Qm.flops_match(softmax_attention, 2 * n**2 * d), Qm.shape_cases(),
+    assert not run_property(P.flops_match(softmax_attention, 2 * n**2 * d), P.shape_cases(),
                             max_examples=30).passed
     # an O(N²) implementation cannot pass the linear polynomial
-    assert not run_property(Qm.flops_match(explicit_kernel_attention, der.linear.matmul_flops),
-                            Qm.shape_cases(), max_examples=30).passed
+    assert not run_property(P.flops_match(explicit_kernel_attention, der.linear.matmul_flops),
+                            P.shape_cases(), max_examples=30).passed
 
 
 @pytest.mark.parametrize("d", [6, 7, 16])        # D + 1 odd and even: both feature layouts

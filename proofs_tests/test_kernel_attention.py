@@ -12,8 +12,8 @@ from hypothesis import given
 
 from derivations import kernel_attention as D
 from hw7.errors import InputError
+from hw7.properties import kernel_attention as P
 from hw7.props import run_property
-from hw7.questions import kernel_attention as Qm
 from hw7core.native import compiler as native_compiler
 from numerics import kernel_attention as N
 from numerics.attention_cost import random_qkv
@@ -67,51 +67,52 @@ def _dims():
     return der.dim_compact, der.dim_full
 
 
-@given(Qm.kernel_cases())
+@given(P.kernel_cases())
 def test_kernel_identity_compact(case):
-    Qm.kernel_identity()(case)
+    P.kernel_identity()(case)
 
 
-@given(Qm.kernel_cases())
+@given(P.kernel_cases())
 def test_kernel_identity_full(case):
-    Qm.kernel_identity(N.quadratic_full_features)(case)
+    P.kernel_identity(N.quadratic_full_features)(case)
 
 
 def test_mutation_no_sqrt2_refuted():
-    assert not run_property(Qm.kernel_identity(Qm.products_without_sqrt2), Qm.kernel_cases(),
+    assert not run_property(P.kernel_identity(P.products_without_sqrt2), P.kernel_cases(),
                             max_examples=30).passed
 
 
-@given(Qm.attention_cases())
+@given(P.attention_cases())
 def test_linear_equals_explicit_float64(case):
-    Qm.linear_matches_explicit()(case)
+    P.linear_matches_explicit()(case)
 
 
-@given(Qm.attention_cases())
+@given(P.attention_cases())
 def test_general_path_equals_explicit_float64(case):
     def general(Q, K, V, **kw):
         return N.linear_attention(Q, K, V, fast=False, **kw)
-    Qm.linear_matches_explicit(general)(case)
+    P.linear_matches_explicit(general)(case)
 
 
-@given(Qm.attention_cases())
+@given(P.attention_cases())
 def test_linear_equals_explicit_float32(case):
-    # float32 within the first-order round-off bound (Qm.roundoff_bound), which grows where
+    # float32 within the first-order round-off bound (N.roundoff_bound), which grows where
     # the quadratic features cancel (qᵀk ≈ −1) instead of a fixed relative tolerance
-    Qm.linear_matches_explicit(dtype=torch.float32)(case)
+    P.linear_matches_explicit(dtype=torch.float32)(case)
 
 
 def test_float32_cancellation_is_bounded_not_hidden():
     """The case thorough Hypothesis found: N = 1, D = 1 with qk ≈ −1. The float32 output has
     lost ~3 digits (relative error ~1e-3, not a few ulp) — the bound must explain that from
     the cancellation, and a bound without the |φ| terms (A = sim) must not."""
-    Q, K, V = Qm.make_qkv(308, 1, 2, 1, 1, 1, torch.float32)   # the falsifying example
+    # the falsifying example: seed 308, batch 1, 2 heads, N = D = M = 1
+    Q, K, V = random_qkv(1, 1, 1, heads=2, batch=1, dtype=torch.float32, seed=308)
     assert float((Q * K).sum(-1).min()) == pytest.approx(-1, abs=0.05)
     got = N.linear_attention(Q, K, V, feature_map_name="quadratic")
     ref = N.explicit_kernel_attention(Q.double(), K.double(), V.double(),
                                       feature_map_name="quadratic")
     err = (got.double() - ref).abs()
-    bound = Qm.roundoff_bound(Q, K, V, "quadratic", False, torch.float32)
+    bound = N.roundoff_bound(Q, K, V, "quadratic", False, torch.float32)
     assert (err <= bound).all()
     assert float(err.max()) > 100 * torch.finfo(torch.float32).eps   # digits really lost
     naive = 2 * (1 + 1 + 4) * torch.finfo(torch.float32).eps / 2 * ref.abs()  # no cancellation term
@@ -119,7 +120,7 @@ def test_float32_cancellation_is_bounded_not_hidden():
 
 
 def test_mutation_causal_ignored_refuted():
-    assert not run_property(Qm.linear_matches_explicit(Qm.causal_ignored), Qm.attention_cases(),
+    assert not run_property(P.linear_matches_explicit(P.causal_ignored), P.attention_cases(),
                             max_examples=40).passed
 
 
@@ -128,12 +129,12 @@ def test_mutation_unnormalised_refuted():
         out = N.linear_attention(Q, K, V, feature_map_name=feature_map_name, causal=causal,
                                  chunk=chunk)
         return out * Q.shape[-2]      # forgot to divide by Σ sim (up to the mean)
-    assert not run_property(Qm.linear_matches_explicit(unnormalised), Qm.attention_cases(),
+    assert not run_property(P.linear_matches_explicit(unnormalised), P.attention_cases(),
                             max_examples=40).passed
 
 
 def test_causal_equals_masked_softmax_style_reference():
-    Q, K, V = Qm.make_qkv(3, 1, 2, 33, 4, 3)
+    Q, K, V = random_qkv(33, 4, 3, heads=2, batch=1, dtype=torch.float64, seed=3)
     lin = N.linear_attention(Q, K, V, causal=True, chunk=5)
     sim = (Q @ K.transpose(-1, -2) + 1) ** 2
     mask = torch.ones(33, 33, dtype=torch.bool).tril()
@@ -147,7 +148,7 @@ def test_causal_equals_masked_softmax_style_reference():
 @pytest.mark.parametrize("fmap", N.FEATURE_MAPS)
 @pytest.mark.parametrize("causal", [False, True])
 def test_devices(device, fmap, causal):
-    Q, K, V = Qm.make_qkv(1, 2, 2, 50, 6, 4)
+    Q, K, V = random_qkv(50, 6, 4, heads=2, batch=2, dtype=torch.float64, seed=1)
     got = N.linear_attention(Q, K, V, feature_map_name=fmap, causal=causal, device=device)
     ref = N.explicit_kernel_attention(Q, K, V, feature_map_name=fmap, causal=causal)
     assert got.device.type == torch.device(device).type
@@ -155,7 +156,8 @@ def test_devices(device, fmap, causal):
 
 
 def test_autograd_path_matches_and_has_gradients():
-    Q, K, V = (t.requires_grad_(True) for t in Qm.make_qkv(2, 1, 1, 20, 3, 2))
+    Q, K, V = (t.requires_grad_(True)
+               for t in random_qkv(20, 3, 2, heads=1, batch=1, dtype=torch.float64, seed=2))
     out = N.linear_attention(Q, K, V)
     out.sum().backward()
     assert Q.grad is not None and torch.isfinite(Q.grad).all() and Q.grad.abs().sum() > 0
@@ -170,7 +172,7 @@ def test_autograd_path_matches_and_has_gradients():
     ("neg_map", "negative values"), ("int", "floating point"),
 ])
 def test_bad_input_one_line(kind, msg):
-    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    Q, K, V = random_qkv(8, 3, 2, heads=1, batch=1, dtype=torch.float64, seed=0)
     kw = {}
     if kind == "shape_d":
         K = K[..., :2]
@@ -212,7 +214,7 @@ def test_vanishing_denominator_is_an_error_not_nan():
 def test_overflow_to_inf_is_caught():
     # float32 features overflow at 1e12 (φ ~ 1e48): the rows are recomputed in float64 and
     # rounded back (issue 11: the right value, not an error); float64 overflow is an error
-    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2, dtype=torch.float32)
+    Q, K, V = random_qkv(8, 3, 2, heads=1, batch=1, dtype=torch.float32, seed=0)
     for backend in ("torch", "native", "auto"):
         if backend == "native" and not N.native_available():
             continue
@@ -220,13 +222,13 @@ def test_overflow_to_inf_is_caught():
         ref = N.explicit_kernel_attention(Q.double() * 1e12, K.double() * 1e12, V.double())
         assert torch.isfinite(got).all() and got.dtype == torch.float32
         assert torch.allclose(got.double(), ref, rtol=1e-6, atol=1e-6 * float(V.abs().max()))
-    Qd, Kd, Vd = Qm.make_qkv(0, 1, 1, 8, 3, 2, dtype=torch.float64)
+    Qd, Kd, Vd = random_qkv(8, 3, 2, heads=1, batch=1, dtype=torch.float64, seed=0)
     with pytest.raises(InputError):
         N.linear_attention(Qd * 1e100, Kd * 1e100, Vd)
 
 
 def test_unknown_map_and_bad_chunk():
-    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    Q, K, V = random_qkv(8, 3, 2, heads=1, batch=1, dtype=torch.float64, seed=0)
     with pytest.raises(InputError, match="unknown feature map"):
         N.linear_attention(Q, K, V, feature_map_name="cubic")
     with pytest.raises(InputError, match="chunk"):
@@ -256,7 +258,7 @@ def test_elu_map_equals_elu_plus_one_where_that_is_accurate():
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
 @pytest.mark.parametrize("fast", [True, False])
 def test_non_finite_anywhere_names_the_input(where, value, fast):
-    t = dict(zip("QKV", Qm.make_qkv(5, 1, 2, 30, 4, 3, dtype=torch.float32)))
+    t = dict(zip("QKV", random_qkv(30, 4, 3, heads=2, batch=1, dtype=torch.float32, seed=5)))
     t[where] = t[where].clone()
     t[where][0, 1, 17, 2] = value
     with pytest.raises(InputError, match=f"^{where} contains NaN or infinite values$"):
@@ -282,21 +284,21 @@ def _quadratic_noncausal(case):
 
 
 @needs_native
-@given(Qm.attention_cases())
+@given(P.attention_cases())
 def test_native_equals_explicit_float64(case):
-    Qm.linear_matches_explicit(_native)(_quadratic_noncausal(case))
+    P.linear_matches_explicit(_native)(_quadratic_noncausal(case))
 
 
 @needs_native
-@given(Qm.attention_cases())
+@given(P.attention_cases())
 def test_native_equals_explicit_float32_within_roundoff_bound(case):
-    Qm.linear_matches_explicit(_native, dtype=torch.float32)(_quadratic_noncausal(case))
+    P.linear_matches_explicit(_native, dtype=torch.float32)(_quadratic_noncausal(case))
 
 
-@given(Qm.attention_cases())
+@given(P.attention_cases())
 def test_torch_fast_path_equals_explicit(case):
     for dtype in (torch.float64, torch.float32):
-        Qm.linear_matches_explicit(_torch_fast, dtype=dtype)(_quadratic_noncausal(case))
+        P.linear_matches_explicit(_torch_fast, dtype=dtype)(_quadratic_noncausal(case))
 
 
 @needs_native
@@ -307,8 +309,8 @@ def test_native_mutation_wrong_pair_weights_refuted(monkeypatch):
     def ones(e, padded, dt):
         return (right(e, padded, dt) > 0).to(dt)
     monkeypatch.setattr(N, "_pair_weights", ones)
-    assert not run_property(Qm.linear_matches_explicit(_native),
-                            Qm.attention_cases().map(_quadratic_noncausal),
+    assert not run_property(P.linear_matches_explicit(_native),
+                            P.attention_cases().map(_quadratic_noncausal),
                             max_examples=20).passed
 
 
@@ -347,7 +349,7 @@ def test_native_under_inference_mode_and_non_contiguous_inputs():
 
 @needs_native
 def test_native_is_the_default_where_it_applies(monkeypatch):
-    Q, K, V = Qm.make_qkv(0, 1, 1, 50, 3, 2)
+    Q, K, V = random_qkv(50, 3, 2, heads=1, batch=1, dtype=torch.float64, seed=0)
     calls = []
     real = N.native_quadratic_attention
 
@@ -364,7 +366,7 @@ def test_native_is_the_default_where_it_applies(monkeypatch):
 
 @needs_native
 def test_native_bad_input_is_one_line():
-    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    Q, K, V = random_qkv(8, 3, 2, heads=1, batch=1, dtype=torch.float64, seed=0)
     for kw, msg in (({"causal": True}, "non-causal"), ({"feature_map_name": "elu"}, "non-causal")):
         with pytest.raises(InputError, match=msg):
             N.linear_attention(Q, K, V, backend="native", **kw)
@@ -378,7 +380,7 @@ def test_native_bad_input_is_one_line():
 
 @pytest.mark.gpu
 def test_native_refuses_cuda_and_auto_uses_torch_there():
-    Q, K, V = (t.cuda() for t in Qm.make_qkv(0, 1, 1, 8, 3, 2))
+    Q, K, V = (t.cuda() for t in random_qkv(8, 3, 2, heads=1, batch=1, dtype=torch.float64, seed=0))
     with pytest.raises(InputError, match="CPU"):
         N.native_quadratic_attention(Q, K, V)
     out = N.linear_attention(Q, K, V)
@@ -392,7 +394,7 @@ def test_native_unavailable_falls_back_to_torch(monkeypatch):
     try:
         assert not N.native_available()
         assert "HW7_NATIVE=0" in N.native_unavailable_reason()
-        Q, K, V = Qm.make_qkv(1, 1, 2, 30, 4, 3)
+        Q, K, V = random_qkv(30, 4, 3, heads=2, batch=1, dtype=torch.float64, seed=1)
         ref = N.explicit_kernel_attention(Q, K, V)
         assert torch.allclose(N.linear_attention(Q, K, V), ref, rtol=1e-12, atol=1e-13)
         with pytest.raises(InputError, match="native kernel unavailable: .*HW7_NATIVE=0"):
@@ -555,7 +557,7 @@ def test_polynomial_quadratic_is_bit_identical_to_todays_maps():
         y = x.to(dt)
         assert torch.equal(N.polynomial_features(y, 2, 1.0), N.quadratic_features(y))
         assert torch.equal(N.polynomial_full_features(y, 2, 1.0), N.quadratic_full_features(y))
-    Q, K, V = Qm.make_qkv(3, 2, 2, 50, 6, 4)
+    Q, K, V = random_qkv(50, 6, 4, heads=2, batch=2, dtype=torch.float64, seed=3)
     ref = N.linear_attention(Q, K, V)
     assert torch.equal(N.linear_attention(Q, K, V, feature_map=N.polynomial_feature_map(2, 1.0)), ref)
     assert torch.equal(N.explicit_kernel_attention(Q, K, V, feature_map=N.polynomial_feature_map()),
@@ -602,7 +604,7 @@ def _poly_attention_cases():
 
 def _poly_linear_matches_explicit(linear=N.linear_attention, dtype=torch.float64):
     """eq. (8) with the degree-p map == eq. (6) with the kernel computed directly, within
-    the round-off bound of hw7.questions.kernel_attention.roundoff_bound."""
+    the round-off bound of numerics.kernel_attention.roundoff_bound."""
     from hypothesis import assume
 
     def prop(case):
@@ -610,12 +612,12 @@ def _poly_linear_matches_explicit(linear=N.linear_attention, dtype=torch.float64
         fmap = N.polynomial_feature_map(p, c, full=full)
         # eq. (6) needs Σ_j sim > 0; an odd-degree kernel can break it (Q5(a)): such
         # instances are outside the identity's domain (the guard is tested separately)
-        Q, K, _ = Qm.make_qkv(seed, b, h, n, d, m)
+        Q, K, _ = random_qkv(n, d, m, heads=h, batch=b, dtype=torch.float64, seed=seed)
         sim = fmap.kernel(Q @ K.transpose(-1, -2))
         if causal:
             sim = torch.tril(sim)
         assume(bool((sim.sum(-1) > 0).all()))
-        base = Qm.linear_matches_explicit(linear, dtype)
+        base = P.linear_matches_explicit(linear, dtype)
         base((seed, b, h, n, d, m, fmap, causal))
     return prop
 
@@ -646,11 +648,11 @@ def test_polynomial_linear_mutation_refuted():
 
 @pytest.mark.parametrize("fast", [True, False])
 def test_polynomial_cubic_attention_and_autograd(fast):
-    Q, K, V = Qm.make_qkv(5, 1, 2, 64, 6, 3)
+    Q, K, V = random_qkv(64, 6, 3, heads=2, batch=1, dtype=torch.float64, seed=5)
     fm = N.polynomial_feature_map(3, 1.0)
     ref = N.explicit_kernel_attention(Q, K, V, feature_map=fm)
     got = N.linear_attention(Q, K, V, feature_map=fm, fast=fast, backend="torch")
-    bound = Qm.roundoff_bound(Q, K, V, fm, False, torch.float64)
+    bound = N.roundoff_bound(Q, K, V, fm, False, torch.float64)
     assert bool(((got - ref).abs() <= bound).all())
     Qg = Q.clone().requires_grad_(True)
     N.linear_attention(Qg, K, V, feature_map=fm).sum().backward()
@@ -660,7 +662,7 @@ def test_polynomial_cubic_attention_and_autograd(fast):
 
 
 def test_polynomial_map_selection_errors():
-    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    Q, K, V = random_qkv(8, 3, 2, heads=1, batch=1, dtype=torch.float64, seed=0)
     with pytest.raises(InputError, match="not both"):
         N.linear_attention(Q, K, V, feature_map="quadratic", feature_map_name="elu")
     with pytest.raises(InputError, match="native"):
@@ -687,7 +689,7 @@ def _paths():
 @pytest.mark.parametrize("causal", [False, True])
 def test_every_size_argument_is_validated(bad, causal):
     # chunk=0 raised "range() arg 3 must not be zero", chunk=-1 failed inside torch.cat
-    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    Q, K, V = random_qkv(8, 3, 2, heads=1, batch=1, dtype=torch.float64, seed=0)
     with pytest.raises(InputError, match="chunk") as exc:
         N.linear_attention(Q, K, V, causal=causal, chunk=bad)
     assert "\n" not in str(exc.value)
@@ -709,7 +711,7 @@ def test_every_size_argument_is_validated(bad, causal):
     (lambda Q, K, V: (Q[0, 0, 0], K, V), "dimensions"),
 ])
 def test_hostile_tensors_one_line(bad, msg):
-    Q, K, V = Qm.make_qkv(0, 1, 1, 8, 3, 2)
+    Q, K, V = random_qkv(8, 3, 2, heads=1, batch=1, dtype=torch.float64, seed=0)
     for fn in (N.linear_attention, N.explicit_kernel_attention, N.softmax_attention):
         with pytest.raises(InputError, match=msg) as exc:
             fn(*bad(Q, K, V))
@@ -815,7 +817,14 @@ def test_mutation_without_the_float64_fallback_leaves_the_hull():
         v1 = torch.cat([V, torch.ones_like(V[:, :1])], dim=-1)
         nd = fq @ (fk.T @ v1)
         return nd[:, :-1] / nd[:, -1:]
-    assert not run_property(hull_property(no_fallback), cancel_cases(), max_examples=60).passed
+    # a refuting case Hypothesis found: the implementation stays in the hull, the mutant not
+    known = (0, 4, 1, 0.0, -3.5, "causal")
+    hull_property()(known)
+    with pytest.raises(AssertionError, match="outside"):
+        hull_property(no_fallback)(known)
+    # and a search finds one: at 60 examples it did in only ~3 of 4 seeds (the stream
+    # shifts with the source constants Hypothesis mixes in), so 200
+    assert not run_property(hull_property(no_fallback), cancel_cases(), max_examples=200).passed
 
 
 def test_backends_agree_on_float32_cancellation():

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 import torch
-from hypothesis import strategies as st
 
 from derivations import argmax_attention as der_mod
 from hw7 import variants
+from hw7.properties.argmax_attention import attention_case, best_value_property, last_index_on_ties
 from hw7.props import property_check
 from hw7.registry import Answer, Check, Context, section
 from numerics import argmax_attention as num
@@ -22,49 +22,6 @@ def _derived(ctx: Context) -> der_mod.ArgmaxAttention:
     inst = variants.active(ctx).q4   # the homework's instance unless a variant names another
     return ctx.cached("q4.derive", lambda: der_mod.derive(
         [list(r) for r in inst.keys], [list(r) for r in inst.values], list(inst.query)))
-
-
-# ---------------------------------------------------------------- property (shared with tests)
-def attention_case():
-    """(seed, batch, L, N, D, M, tie): random instances; ``tie`` copies the best key's
-    score onto a later key to exercise the tie rule."""
-    return st.tuples(st.integers(0, 2**31 - 1), st.integers(1, 3), st.integers(1, 4),
-                     st.integers(1, 12), st.integers(1, 6), st.integers(1, 5), st.booleans())
-
-
-def make_case(case, dtype=torch.float64):
-    seed, b, l_, n, d, m, tie = case
-    g = torch.Generator().manual_seed(seed)
-    # integer-valued entries make ties exact and scores exact in float64
-    q = torch.randint(-3, 4, (b, l_, d), generator=g).to(dtype)
-    K = torch.randint(-3, 4, (b, n, d), generator=g).to(dtype)
-    V = torch.randn(b, n, m, generator=g, dtype=dtype)
-    if tie and n > 1:
-        K[:, -1] = K[:, 0]           # key N−1 always ties with key 0
-    return q, K, V
-
-
-def best_value_property(attn=num.argmax_attention):
-    """The output row equals the value of the best key, ties going to the lowest index."""
-    def prop(case):
-        q, K, V = make_case(case)
-        out = attn(q, K, V)["output"]
-        scores = (q @ K.transpose(-1, -2)).numpy()
-        for bi in range(q.shape[0]):
-            for li in range(q.shape[1]):
-                s = scores[bi, li]
-                best = int(np.flatnonzero(s == s.max())[0])
-                assert np.array_equal(out[bi, li].numpy(), V[bi, best].numpy()), \
-                    f"batch {bi} query {li}: expected value of key {best}"
-    return prop
-
-
-def last_index_on_ties(q, K, V):
-    """Mutation: ties resolved to the *highest* index (what a careless flip would give)."""
-    s = q @ K.transpose(-1, -2)
-    idx = s.shape[-1] - 1 - torch.flip(s, dims=[-1]).argmax(dim=-1)
-    w = torch.nn.functional.one_hot(idx, s.shape[-1]).to(V.dtype)
-    return {"output": w @ V}
 
 
 # ---------------------------------------------------------------- q4a
@@ -204,22 +161,5 @@ def q4b(ctx: Context, ans: Answer) -> None:
         "seeds (and lowered the loss on all).")
     path, rel = ctx.figure("q4b_argmax_vs_softmax.png")
     if path:
-        from hw7core.plotting import save_figure, subplots
-
-        fig, axes = subplots(1, 2, figsize=(10, 3.6))
-        for r in runs:
-            axes[0].semilogy(r["softmax"]["loss"], color="C0", alpha=0.7)
-            axes[0].semilogy(r["argmax"]["loss"], color="C3", alpha=0.7, ls="--")
-        axes[0].plot([], [], color="C0", label="softmax attention")
-        axes[0].plot([], [], color="C3", ls="--", label="argmax attention")
-        axes[0].set_xlabel("SGD step")
-        axes[0].set_ylabel("‖attention(q) − v_target‖²")
-        axes[0].legend()
-        axes[0].set_title("training a query to retrieve a target")
-        ts = [t for t, _ in sweep]
-        axes[1].loglog(ts, [max(e, 1e-17) for e in errs], "o-")
-        axes[1].set_xlabel("softmax temperature τ")
-        axes[1].set_ylabel("max |softmax_τ − argmax| (instance)")
-        axes[1].set_title("argmax = zero-temperature limit")
-        save_figure(fig, path)
+        num.plot_retrieval(runs, sweep, path)
         ans.figures.append(rel)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import functools
 
 import sympy as sp
-import torch
-from hypothesis import strategies as st
 
 from derivations import attention_cost as der_mod
 from hw7 import variants
+from hw7.properties.attention_cost import MEM_EXP_TOL, TIME_EXP_TOL, flops_match, shape_cases
 from hw7.props import property_check
 from hw7.registry import Answer, Check, Context, section
 from numerics import attention_cost as num
@@ -24,15 +23,6 @@ RESULT = "attention_cost"
 N, D, M = der_mod.N, der_mod.D, der_mod.M
 BIGO_VARS = ["N", "D", "M"]
 SYMBOLS = {"N": "sequence length", "D": "query/key width", "M": "value width"}
-# Memory is what torch allocates (deterministic up to allocator rounding): two-sided band.
-# Time is the CPU time of the calling thread (one torch thread) with buffers reused between
-# calls (numerics.attention_cost.retained_heap): fresh N×N buffers page-faulted on every call
-# once fitted N^3.01 for softmax. Cache-level transitions (softmax's scores leave L2/L3 across
-# the sweep) and per-call overheads (linear at small N) still bend the curve, so the band is
-# wider than memory's — but two-sided: softmax must fit within 2 ± TIME_EXP_TOL, linear
-# within 1 ± TIME_EXP_TOL, or the evidence contradicts the claim and the key fails.
-MEM_EXP_TOL = 0.15
-TIME_EXP_TOL = 0.35
 
 
 def _derived(ctx: Context) -> der_mod.AttentionCost:
@@ -53,26 +43,6 @@ def _sweep(ctx: Context) -> dict:
     return ctx.cached("q5cd.sweep", lambda: num.sweep(
         ns, d=16, m=16, repeats=ctx.budget.q5_timing_repeats, seed=ctx.seed,
         device=ctx.device, threads=1, progress=ctx.progress))
-
-
-# ---------------------------------------------------------------- FLOP property (shared with tests)
-def shape_cases():
-    """(batch, heads, N, D, M)."""
-    return st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 48),
-                     st.integers(1, 10), st.integers(1, 8))
-
-
-def flops_match(impl, poly, **kw):
-    """FlopCounterMode's count of ``impl`` == batch·heads·poly(N, D, M), exactly."""
-    f = sp.lambdify((N, D, M), poly)
-
-    def prop(case):
-        b, h, n, d, m = case
-        Q, K, V = num.random_qkv(n, d, m, heads=h, batch=b, dtype=torch.float64)
-        counted = num.counted_flops(impl, Q, K, V, **kw)
-        expected = b * h * int(round(f(n, d, m)))
-        assert counted == expected, f"counted {counted} != symbolic {expected} at {case}"
-    return prop
 
 
 def _flop_checks(ctx: Context, ans: Answer, impl, poly, wrong, label: str) -> None:

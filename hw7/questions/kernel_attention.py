@@ -3,16 +3,23 @@ its feature maps, attention rewritten with φ), confirmed by the torch implement
 
 from __future__ import annotations
 
-import math
-
-import hypothesis
 import sympy as sp
 import torch
-from hypothesis import strategies as st
 
 from derivations import kernel_attention as der_mod
 from hw7 import variants
 from hw7.errors import InputError
+from hw7.properties.kernel_attention import (
+    attention_cases,
+    causal_ignored,
+    kernel_cases,
+    kernel_identity,
+    linear_matches_explicit,
+    phi_identity_errors,
+    products_unweighted,
+    products_without_sqrt2,
+    variant_maps,
+)
 from hw7.props import property_check
 from hw7.registry import Answer, Check, Context, section
 from numerics import kernel_attention as num
@@ -24,134 +31,6 @@ F64_RTOL = 1e-10     # float64 round-off on sums of O(N) positive terms, N ≤ 6
 def _derived(ctx: Context) -> der_mod.KernelAttention:
     v = variants.active(ctx).q5           # the kernel (qᵀk + c)^p: the homework's p = 2, c = 1
     return ctx.cached("q5ab.derive", lambda: der_mod.derive(v.degree, v.offset))
-
-
-def variant_maps(der) -> tuple:
-    """The feature maps a key checks: the homework's named ones, or for another kernel
-    its compact and full polynomial maps (and elu + 1, which does not depend on it)."""
-    if (der.degree, der.offset) == (2, 1):
-        return num.FEATURE_MAPS
-    return (num.polynomial_feature_map(der.degree, float(der.offset)),
-            num.polynomial_feature_map(der.degree, float(der.offset), full=True), "elu")
-
-
-# ---------------------------------------------------------------- properties (shared with tests)
-def attention_cases(maps=num.FEATURE_MAPS):
-    """(seed, batch, heads, N, D, M, map, causal); ``maps``: the feature maps drawn."""
-    return st.tuples(st.integers(0, 2**31 - 1), st.integers(1, 2), st.integers(1, 3),
-                     st.integers(1, 40), st.integers(1, 8), st.integers(1, 6),
-                     st.sampled_from(maps), st.booleans())
-
-
-def make_qkv(seed, b, h, n, d, m, dtype=torch.float64):
-    g = torch.Generator().manual_seed(seed)
-    Q = torch.randn(b, h, n, d, generator=g, dtype=dtype) / math.sqrt(d)
-    K = torch.randn(b, h, n, d, generator=g, dtype=dtype) / math.sqrt(d)
-    V = torch.randn(b, h, n, m, generator=g, dtype=dtype)
-    return Q, K, V
-
-
-def roundoff_bound(Q, K, V, fmap: str, causal: bool, dtype) -> torch.Tensor:
-    """First-order bound on |eq. (8) evaluated in ``dtype`` − exact|, per output entry.
-
-    Eq. (8) computes φ(q_i)ᵀ(Σ_j φ(k_j) v_jᵀ) and φ(q_i)ᵀ(Σ_j φ(k_j)): nested sums of
-    P + N terms, so each computed value is within γ = (P + N + p + 2)·u (u = unit round-off;
-    p + 2 for forming the features — p factors and a weight — and the division; p = 2
-    for the quadratic and elu maps, the map's degree for a polynomial map) of the sums
-    of the absolute terms
-    (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1/§3.5):
-        |δnum_im| ≤ γ Σ_j A_ij |v_jm|,   |δden_i| ≤ γ Σ_j A_ij,   A_ij = |φ(q_i)|ᵀ|φ(k_j)|,
-    and out = num/den gives |δout_im| ≤ γ (Σ_j A_ij |v_jm| + |out_im| Σ_j A_ij) / den_i.
-    A_ij ≥ sim_ij, with equality for non-negative maps (elu + 1). For the quadratic kernel
-    near qᵀk = −1 the features cancel: sim → 0 while A does not, and float32 loses digits
-    there by necessity — the bound says how many. The factor 2 covers the float64
-    reference's own round-off, which obeys the same bound in float64.
-    """
-    _, f = num.feature_map(fmap)
-    fq, fk = f(Q.double()), f(K.double())
-    A = fq.abs() @ fk.abs().transpose(-1, -2)
-    S = fq @ fk.transpose(-1, -2)
-    if causal:
-        keep = torch.ones(S.shape[-2:], dtype=torch.bool).tril()
-        A, S = A * keep, S * keep
-    den = S.sum(-1, keepdim=True)
-    out = (S @ V.double()) / den
-    u = torch.finfo(dtype).eps / 2
-    deg = fmap.degree if isinstance(fmap, num.PolynomialFeatureMap) else 2
-    gamma = (fq.shape[-1] + K.shape[-2] + deg + 2) * u
-    return 2 * gamma * (A @ V.double().abs() + out.abs() * A.sum(-1, keepdim=True)) / den
-
-
-def linear_matches_explicit(linear=num.linear_attention, dtype=torch.float64):
-    """eq. (8) (linear, chunked/causal prefix sums) == eq. (6) computed as an N×N matrix,
-    entry by entry within :func:`roundoff_bound` for ``dtype``, wherever eq. (6) is
-    defined: a kernel of odd degree can be negative, so cases where some query's
-    Σ_j sim ≤ 0 (Q5(a)) are skipped; an implementation refusing a defined case fails."""
-    def prop(case):
-        seed, b, h, n, d, m, fmap, causal = case
-        Q, K, V = make_qkv(seed, b, h, n, d, m, dtype)
-        if isinstance(fmap, num.PolynomialFeatureMap) and fmap.degree % 2:
-            sims = fmap.kernel(Q.double() @ K.double().transpose(-1, -2))
-            if causal:
-                sims = sims * torch.ones(sims.shape[-2:], dtype=torch.bool).tril()
-            hypothesis.assume(bool((sims.sum(-1) > 0).all()))
-        try:
-            got = linear(Q, K, V, feature_map_name=fmap, causal=causal, chunk=7)
-        except InputError as exc:
-            raise AssertionError(f"refused a case where eq. (6) is defined: {exc}") from None
-        ref = num.explicit_kernel_attention(Q.double(), K.double(), V.double(),
-                                            feature_map_name=fmap, causal=causal)
-        bound = roundoff_bound(Q, K, V, fmap, causal, dtype)
-        excess = float(((got.double() - ref).abs() / bound.clamp_min(1e-300)).max())
-        assert excess <= 1.0, (f"error {excess:.3g}× the round-off bound ({fmap}, "
-                               f"causal={causal}, {dtype})")
-    return prop
-
-
-def kernel_identity(features=num.quadratic_features, degree: int = 2, offset: float = 1.0):
-    """φ(q)ᵀφ(k) == (qᵀk + c)^p in float64, for the given map (default the homework's
-    p = 2, c = 1, within rtol = atol = 1e-12; another kernel within the first-order
-    round-off bound of ``numerics.kernel_attention.feature_identity_error``)."""
-    def prop(case):
-        seed, d = case
-        g = torch.Generator().manual_seed(seed)
-        q, k = torch.randn(2, 7, d, generator=g, dtype=torch.float64)
-        if (degree, offset) != (2, 1.0):
-            err, bound = num.feature_identity_error(features, q, k, degree, offset)
-            assert bool((err <= bound).all()), f"error {float((err / bound).max()):.3g}× the bound"
-            return
-        lhs = (features(q) * features(k)).sum(-1)
-        rhs = ((q * k).sum(-1) + 1) ** 2
-        assert torch.allclose(lhs, rhs, rtol=1e-12, atol=1e-12), f"max diff {(lhs - rhs).abs().max()}"
-    return prop
-
-
-def products_without_sqrt2(x):
-    """Mutation: the compact map without the √2 weights."""
-    xt = torch.cat([torch.ones_like(x[..., :1]), x], dim=-1)
-    a, b = torch.triu_indices(xt.shape[-1], xt.shape[-1])
-    return xt[..., a] * xt[..., b]
-
-
-def products_unweighted(degree: int, offset: float):
-    """Mutation for any (p, c): the compact map's monomials without their multinomial
-    weights (each entry divided by its weight, read off the map at x = 1; entries of
-    weight 0, when c = 0, stay 0)."""
-    def fmap(x):
-        w = num.polynomial_features(torch.ones_like(x), degree, offset)
-        f = num.polynomial_features(x, degree, offset)
-        return torch.where(w == 0, torch.zeros_like(f), f / torch.where(w == 0, 1, w))
-    return fmap
-
-
-def causal_ignored(Q, K, V, *, feature_map_name, causal, chunk):
-    """Mutation: the causal flag dropped (prefix sums replaced by full sums)."""
-    return num.linear_attention(Q, K, V, feature_map_name=feature_map_name, causal=False,
-                                chunk=chunk)
-
-
-def kernel_cases():
-    return st.tuples(st.integers(0, 2**31 - 1), st.integers(1, 24))
 
 
 _DEGREE_WORDS = {1: "linear", 2: "quadratic", 3: "cubic", 4: "quartic", 5: "quintic",
@@ -220,7 +99,7 @@ def q5a(ctx: Context, ans: Answer) -> None:
     ans.checks.append(Check("numeric", "the implementation refuses feature maps with negative "
                             "values (InputError, one line) instead of returning NaN", msgs,
                             "InputError", all(m and "\n" not in m for m in msgs.values())))
-    Q, K, V = make_qkv(ctx.seed, 2, 2, 64, 5, 3)
+    Q, K, V = num.random_qkv(64, 5, 3, heads=2, batch=2, dtype=torch.float64, seed=ctx.seed)
     scores = Q @ K.transpose(-1, -2)
     sims_q = num.quadratic_kernel(scores) if (p, c) == (2, 1) \
         else num.polynomial_kernel(scores, p, float(c))
@@ -330,19 +209,12 @@ def q5b(ctx: Context, ans: Answer) -> None:
     impl = "numerics.quadratic_features" if quad else f"numerics.polynomial_features (p={p}, c={sp.sstr(c)})"
     ans.checks.append(Check("numeric", f"{impl} == derivation's compact map "
                             f"entry by entry (D ∈ {dims}, float64)", worst, 1e-14, worst <= 1e-14))
-    rows, ok = [], True
-    for (b, h, n, d, m, fmap, causal) in [(2, 2, 96, 8, 4, maps[0], False),
-                                           (2, 2, 96, 8, 4, maps[0], True),
-                                           (1, 3, 64, 5, 3, maps[1], False),
-                                           (1, 2, 80, 6, 6, maps[2], True)]:
-        Q, K, V = make_qkv(ctx.seed, b, h, n, d, m)
-        lin = num.linear_attention(Q, K, V, feature_map_name=fmap, causal=causal, chunk=32,
-                                   device=ctx.device)
-        ref = num.explicit_kernel_attention(Q, K, V, feature_map_name=fmap, causal=causal,
-                                            device=ctx.device)
-        err = float(((lin - ref).abs().max() / ref.abs().max()).cpu())
-        ok &= err <= F64_RTOL
-        rows.append([f"{b}×{h}×{n}", d, m, num.feature_map(fmap)[0], causal, f"{err:.2e}"])
+    cases = [(2, 2, 96, 8, 4, maps[0], False), (2, 2, 96, 8, 4, maps[0], True),
+             (1, 3, 64, 5, 3, maps[1], False), (1, 2, 80, 6, 6, maps[2], True)]
+    errs = num.compare_linear_explicit(cases, seed=ctx.seed, chunk=32, device=ctx.device)
+    ok = all(err <= F64_RTOL for err in errs)
+    rows = [[f"{b}×{h}×{n}", d, m, num.feature_map(fmap)[0], causal, f"{err:.2e}"]
+            for (b, h, n, d, m, fmap, causal), err in zip(cases, errs)]
     ans.tables["linear (8) vs explicit (6), float64"] = {
         "columns": ["B×H×N", "D", "M", "feature map", "causal", "max rel. error"], "rows": rows}
     # round-off values differ in their last digits across BLAS builds and devices
@@ -465,21 +337,7 @@ def q5b_phi(ctx: Context, ans: Answer) -> None:
     if not ctx.numeric:
         return
     # numeric: float64 on seeded random q, k; the map without its √ weights is refuted
-    g = torch.Generator().manual_seed(ctx.seed)
-    fphi = sp.lambdify(xs, phi, "math")
-    fk = sp.lambdify(qk, kern, "math")
-    worst, worst_wrong = 0.0, 0.0
-    for _ in range(32):
-        q_, k_ = (torch.randn(PHI_DIM, generator=g, dtype=torch.float64).tolist() for _ in range(2))
-        want = fk(sum(a * b for a, b in zip(q_, k_)))
-        pq, pk = fphi(*q_), fphi(*k_)
-        got = sum(a * b for a, b in zip(pq, pk))
-        scale = sum(abs(a * b) for a, b in zip(pq, pk))
-        worst = max(worst, abs(got - want) / max(scale, 1.0))
-        bare = [sp.Poly(e, *xs).monoms()[0] if e.free_symbols else None for e in phi]
-        wq = [1.0 if m is None else float(sp.prod([v**p for v, p in zip(q_, m)])) for m in bare]
-        wk = [1.0 if m is None else float(sp.prod([v**p for v, p in zip(k_, m)])) for m in bare]
-        worst_wrong = max(worst_wrong, abs(sum(a * b for a, b in zip(wq, wk)) - want) / max(scale, 1.0))
+    worst, worst_wrong = phi_identity_errors(phi, xs, kern, qk, seed=ctx.seed, pairs=32)
     tol = 64 * 2.0**-52
     ans.checks.append(Check("numeric", f"φ(q)ᵀφ(k) == sim(qᵀk) on 32 seeded random pairs "
                             f"(seed {ctx.seed}, float64), relative to Σ|φ_i(q)φ_i(k)|", worst,
