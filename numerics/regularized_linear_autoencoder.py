@@ -34,7 +34,9 @@ from numerics.linear_autoencoder import (
 )
 
 __all__ = ["check_lam", "loss", "weight_decay", "ClosedForm", "closed_form",
-           "sgd_direction_parallel_residual", "hessian_spectrum", "TrainResult", "train_sgd"]
+           "sgd_direction_parallel_residual", "hessian_spectrum", "TrainResult", "train_sgd",
+           "factorization_penalties", "loss_ratios", "option_effects", "TrainingPlan",
+           "training_sweep", "plot_spectrum"]
 
 
 def check_lam(lam) -> float:
@@ -379,3 +381,200 @@ def train_sgd(X, k, lam, *, batch_size: int = 1, lr_scale: float = 0.1,
     return TrainResult(model[0].weight.detach().cpu().numpy().copy(),
                        model[1].weight.detach().cpu().numpy().copy(), step, hist, reached,
                        secs, wd, lr, batch_size, seed, sampling, schedule)
+
+
+# ------------------------------------------------------------------ Q2(a), Q2(b) experiments
+def factorization_penalties(W1, W2, C) -> tuple[list[float], bool]:
+    """Q2(a)(i): ([‖W1‖² + ‖W2‖², ‖C⁻¹W1‖² + ‖W2C‖²], whether W2W1 = (W2C)(C⁻¹W1)).
+
+    W1 (k, m), W2 (m, k), C (k, k) invertible: two factorizations of one product whose
+    ℓ2 penalties differ, so one layer W = W2W1 cannot express eq. (3)'s penalty.
+    InputError for mismatched shapes or a singular C.
+
+    >>> pen, same = factorization_penalties(np.ones((2, 3)), np.ones((3, 2)), np.diag([2.0, 1.0]))
+    >>> [round(p, 6) for p in pen], same
+    ([12.0, 18.75], True)
+    """
+    W1, W2, C = (np.asarray(a, dtype=float) for a in (W1, W2, C))
+    k = C.shape[0] if C.ndim == 2 else -1
+    if C.shape != (k, k) or W1.ndim != 2 or W2.shape != (W1.shape[1], W1.shape[0]) \
+            or W1.shape[0] != k:
+        raise InputError(f"need W1 (k, m), W2 (m, k), C (k, k); got {W1.shape}, {W2.shape}, "
+                         f"{C.shape}")
+    try:
+        Ci = np.linalg.inv(C)
+    except np.linalg.LinAlgError:
+        raise InputError("C must be invertible") from None
+    pen = [float(np.sum(W1**2) + np.sum(W2**2)), float(np.sum((Ci @ W1) ** 2) + np.sum((W2 @ C) ** 2))]
+    return pen, bool(np.allclose(W2 @ W1, (W2 @ C) @ (Ci @ W1)))
+
+
+LOSSES = ("nn.L1Loss", "nn.MSELoss", "nn.CrossEntropyLoss")
+
+
+def loss_ratios(seed: int = 0, *, trials: int = 2, batch: int = 8, width: int = 5
+                ) -> dict[str, list[float]]:
+    """Q2(a)(ii): each candidate torch loss (``LOSSES``, default reductions) on random
+    (batch, width) float64 pairs (X̂, X), divided by ‖X − X̂‖²_F/(batch·width), on
+    ``trials`` draws of ``numpy.random.default_rng(seed)`` (each draw X, then X̂). A
+    loss that is a fixed multiple of eq. (3)'s squared error gives 1 on every draw.
+
+    >>> {k: [round(x, 12) for x in v] for k, v in loss_ratios(0).items()}["nn.MSELoss"]
+    [1.0, 1.0]
+    """
+    import torch
+
+    if min(trials, batch, width) < 1:
+        raise InputError(f"trials, batch, width must be ≥ 1; got {trials}, {batch}, {width}")
+    rng = np.random.default_rng(seed)
+    fns = {"nn.L1Loss": torch.nn.L1Loss(), "nn.MSELoss": torch.nn.MSELoss(),
+           "nn.CrossEntropyLoss": torch.nn.CrossEntropyLoss()}
+    out = {}
+    for name in LOSSES:
+        r = []
+        for _ in range(trials):
+            x = torch.as_tensor(rng.standard_normal((batch, width)))
+            xh = torch.as_tensor(rng.standard_normal((batch, width)))
+            r.append(float(fns[name](xh, x)) / float(((x - xh) ** 2).sum()) * batch * width)
+        out[name] = r
+    return out
+
+
+def option_effects(X, W1, W2, lam, *, batch_size: int = 5, seed: int = 0, device=None) -> dict:
+    """Q2(a)(iii): what each training option does to optimising eq. (3) exactly, measured.
+
+    X (m, n), W1 (k, m), W2 (m, k), λ ≥ 0. Returns a dict:
+    ``res_wd`` / ``res_nowd``: :func:`sgd_direction_parallel_residual` with the derived
+    weight_decay and without it (minibatches of ``batch_size``, on ``device``);
+    ``changed``: for Dropout(0.5) (train mode, ``torch.manual_seed(seed)``), LayerNorm and
+    BatchNorm1d (no affine) between the two layers, the max relative change of the
+    network's output W2W1x (0 means the objective is unchanged);
+    ``steps``: 1 − cos between one optimiser step and −(∇MSELoss + wd·W1), for SGD and Adam
+    (0 for a gradient step on eq. (3)). The layer and optimiser probes run on the CPU in
+    float64. InputError for bad shapes or λ.
+    """
+    import torch
+
+    X = as_data(X)
+    m, n = X.shape
+    W1, W2 = check_weights(X, W1, W2)
+    k = W1.shape[0]
+    wd = weight_decay(lam, m, n)
+    res_wd, _ = sgd_direction_parallel_residual(X, W1, W2, lam, wd, batch_size, device=device)
+    res_nowd, _ = sgd_direction_parallel_residual(X, W1, W2, lam, 0.0, batch_size, device=device)
+    x = torch.as_tensor(X.T.copy())
+    lin = x @ torch.as_tensor(W1).T @ torch.as_tensor(W2).T
+
+    def out_with(layer):
+        torch.manual_seed(seed)
+        net = torch.nn.Sequential(torch.nn.Linear(m, k, bias=False), layer,
+                                  torch.nn.Linear(k, m, bias=False)).double().train()
+        with torch.no_grad():
+            net[0].weight.copy_(torch.as_tensor(W1))
+            net[2].weight.copy_(torch.as_tensor(W2))
+            return float((net(x) - lin).abs().max() / lin.abs().max())
+
+    changed = {"Dropout": out_with(torch.nn.Dropout(0.5)),
+               "Layer Norm": out_with(torch.nn.LayerNorm(k, elementwise_affine=False,
+                                                         dtype=torch.float64)),
+               "Batch Norm": out_with(torch.nn.BatchNorm1d(k, affine=False,
+                                                           dtype=torch.float64))}
+    # SGD: one optimizer step moves the weights by exactly −lr·(∇ℓ + wd·W) — a gradient
+    # step on (3); Adam's step is not parallel to the gradient
+    steps = {}
+    for name in ("SGD", "Adam"):
+        a = torch.tensor(W1, requires_grad=True)
+        opt = (torch.optim.SGD([a], lr=1e-3, weight_decay=wd) if name == "SGD"
+               else torch.optim.Adam([a], lr=1e-3, weight_decay=wd))
+        Xt = torch.as_tensor(X)
+        lossv = torch.nn.functional.mse_loss(torch.as_tensor(W2) @ a @ Xt, Xt)
+        lossv.backward()
+        g = (a.grad + wd * a.detach()).clone()
+        before = a.detach().clone()
+        opt.step()
+        delta = (a.detach() - before).ravel()
+        cos = float(-(delta @ g.ravel()) / (delta.norm() * g.norm()))
+        steps[name] = 1.0 - cos
+    return {"res_wd": res_wd, "res_nowd": res_nowd, "changed": changed, "steps": steps}
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """One run of :func:`training_sweep`: λ, batch size B, sampling ("iid"/"epoch"),
+    lr_scale, whether to add the 1/t step-size tail, the step cap and the target
+    relative loss gap."""
+
+    lam: float
+    batch_size: int
+    sampling: str = "iid"
+    lr_scale: float = 0.2
+    decay: bool = False
+    max_steps: int = 10_000
+    target_gap: float = 1e-9
+
+
+def training_sweep(X, k, plan, *, seed: int = 0, device=None,
+                   progress=lambda it, desc="": it) -> tuple[list[list], list[tuple]]:
+    """Q2(b): train eq. (3) as Q2(a) says (:func:`train_sgd`) for each
+    :class:`TrainingPlan`, and compare with :func:`closed_form`.
+
+    X (m, n); run i uses seed ``seed + i``. With ``decay`` the run takes the 1/t tail
+    lr·min(1, t0/t) with t0 = ⌈σ1/(h_min·lr_scale)⌉ (h_min: the smallest non-zero
+    eigenvalue of :func:`hessian_spectrum` at the closed form, σ1 the top eigenvalue of
+    XXᵀ): a constant step plateaus at a noise floor ∝ lr_scale/B, the tail lowers it as
+    ≈ lr_scale·t0/t. ``progress(iterable, desc=...)`` wraps the runs.
+
+    Returns (rows, points): one row per run, [λ, B, sampling, schedule, target gap, steps,
+    relative loss gap, max |eig(W2ᵀW2) − closed form|, ‖W1 − W2ᵀ‖_F]; and for the
+    full-batch runs (B = n), (λ, eigenvalues of W2ᵀW2 in decreasing order).
+    """
+    X = as_data(X)
+    n = X.shape[1]
+    s1 = float(np.linalg.eigvalsh(X @ X.T)[-1])
+    rows, pts = [], []
+    for i, p in enumerate(progress(list(plan), desc="q2b training")):
+        cf = closed_form(X, k, p.lam)
+        dec = None
+        if p.decay:
+            h = hessian_spectrum(X, cf.W1, cf.W2, p.lam, device=device) / s1
+            h_min = float(h[h > 1e-9].min())
+            dec = int(np.ceil(1 / (h_min * p.lr_scale)))
+        res = train_sgd(X, k, p.lam, batch_size=p.batch_size, lr_scale=p.lr_scale,
+                        steps=p.max_steps, seed=seed + i, device=device,
+                        target_gap=p.target_gap, L_star=cf.loss, decay_after=dec,
+                        sampling=p.sampling)
+        ev = np.sort(np.linalg.eigvalsh(res.W2.T @ res.W2))[::-1]
+        pred = np.sort(cf.d**2)[::-1]
+        gap = (loss(X, res.W1, res.W2, p.lam) - cf.loss) / cf.loss
+        rows.append([float(p.lam), p.batch_size, p.sampling, res.schedule, p.target_gap,
+                     res.steps, float(gap), float(np.abs(ev - pred).max()),
+                     float(np.linalg.norm(res.W1 - res.W2.T))])
+        if p.batch_size == n:
+            pts.append((p.lam, ev))
+    return rows, pts
+
+
+def plot_spectrum(col_norm_sq, sig, k: int, points, path) -> None:
+    """Q2(b)'s figure, saved to ``path`` (PNG): the closed-form eigenvalues of W2ᵀW2
+    against λ, ``col_norm_sq(λ_grid, σ_i)`` for i ≤ k (vectorised over λ, e.g. the
+    derivation's max(0, 1 − λ/σ_i) lambdified), with the trained ``points`` (λ,
+    eigenvalues) of :func:`training_sweep` as crosses. InputError without points.
+    """
+    from hw7core.plotting import save_figure, subplots
+
+    if not points:
+        raise InputError("plot_spectrum needs at least one trained point")
+    lam_max = max(p[0] for p in points) * 1.1
+    grid = np.linspace(0, lam_max, 300)
+    fig, ax = subplots(figsize=(6.4, 4.0))
+    for i in range(k):
+        ax.plot(grid, col_norm_sq(grid, sig[i]), label=f"1 − λ/σ_{i + 1} (clipped at 0)")
+    for j, (lam, ev) in enumerate(points):
+        ax.scatter([lam] * len(ev), ev, color="k", marker="x", zorder=3,
+                   label="trained (SGD + weight_decay)" if j == 0 else None)
+    ax.axhline(1.0, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("λ")
+    ax.set_ylabel("eigenvalues of W2ᵀW2")
+    ax.set_title("Q2(b): spectrum of W2ᵀW2 vs λ (closed form and training)")
+    ax.legend(fontsize=8)
+    save_figure(fig, path)

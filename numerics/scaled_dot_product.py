@@ -30,7 +30,7 @@ from numerics.montecarlo import Z_MAX, zscore
 __all__ = [
     "MomentEstimate", "dot_moments_numpy", "dot_moments_torch", "agrees",
     "assert_moments_match", "zscore", "Z_MAX", "SaturationPoint", "softmax_saturation",
-    "plot_saturation",
+    "plot_saturation", "mc_samples", "moment_runs",
 ]
 
 
@@ -237,6 +237,43 @@ def plot_saturation(points: list[SaturationPoint], path) -> None:
         ax.legend()
     fig.suptitle("Q3: unscaled scores saturate the softmax and shrink its gradient as d grows")
     save_figure(fig, path)
+
+
+def mc_samples(d: int, scale: int = 1) -> int:
+    """Monte Carlo samples for one (d, μ, σ) case: a budget of ~4M coordinate draws
+    (4 000 000 // d, clipped to 20k–200k samples), times ``scale`` (≥ 1). The z-tests
+    are in standard-error units whatever the size. InputError for d < 1 or scale < 1.
+
+    >>> mc_samples(1), mc_samples(64), mc_samples(256, scale=10)
+    (200000, 62500, 200000)
+    """
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+        raise InputError(f"d must be an integer ≥ 1, got {d!r}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
+        raise InputError(f"scale must be an integer ≥ 1, got {scale!r}")
+    return int(scale) * min(200_000, max(20_000, 4_000_000 // int(d)))
+
+
+def moment_runs(cases, *, seed: int = 0, scale: int = 1, device=None,
+                progress=lambda it, desc="": it) -> list[tuple[tuple, MomentEstimate,
+                                                                MomentEstimate]]:
+    """Q3(a)-(b): Monte Carlo E[qᵀk] and Var(qᵀk) for each (d, μ, σ) in ``cases``, in numpy
+    and in torch (on ``device``): [((d, μ, σ), numpy estimate, torch estimate), ...].
+
+    Case j uses :func:`mc_samples` ``(d, scale)`` samples and seed ``seed·1000 + j`` (both
+    backends; recorded in each :class:`MomentEstimate`). ``progress(iterable, desc=...)``
+    wraps the cases.
+
+    >>> [(c, a.n, b.seed) for c, a, b in moment_runs([(2, 0.0, 1.0)], seed=3)]
+    [((2, 0.0, 1.0), 200000, 3000)]
+    """
+    out = []
+    for j, (d, mu, sigma) in enumerate(progress(list(cases), desc="Q3 Monte Carlo")):
+        n = mc_samples(d, scale)
+        s = seed * 1000 + j
+        out.append(((d, mu, sigma), dot_moments_numpy(d, mu, sigma, n, seed=s),
+                    dot_moments_torch(d, mu, sigma, n, seed=s, device=device)))
+    return out
 
 
 def assert_moments_match(mean_fn, var_fn, d: int, mu: float, sigma: float, n: int,

@@ -55,83 +55,23 @@ def q2_grad_w2(ctx: Context, ans: Answer) -> None:
 # ------------------------------------------------------------------ Q2(a)
 
 def _layers_reason(ctx: Context):
-    """(number of weight matrices in (3), penalty of two factorizations of one product)."""
+    """(weight matrices in (3), penalties of two factorizations of one product, same product?)."""
     d = _d(ctx)
     mats = sorted({s.name for s in d.loss.atoms(sympy.MatrixSymbol)} - {"X"})
     rng = np.random.default_rng(ctx.seed)
     W1, W2 = rng.standard_normal((3, 6)), rng.standard_normal((6, 3))
-    C = np.diag([2.0, 1.0, 0.5])
-    pen = [float(np.sum(W1**2) + np.sum(W2**2)),
-           float(np.sum((np.linalg.inv(C) @ W1) ** 2) + np.sum((W2 @ C) ** 2))]
-    same_product = bool(np.allclose(W2 @ W1, (W2 @ C) @ (np.linalg.inv(C) @ W1)))
+    pen, same_product = num.factorization_penalties(W1, W2, np.diag([2.0, 1.0, 0.5]))
     return mats, pen, same_product
-
-
-def _loss_ratios(ctx: Context):
-    """Each candidate loss divided by ‖X − X̂‖²_F on two random instances."""
-    import torch
-
-    out = {}
-    rng = np.random.default_rng(ctx.seed + 1)
-    fns = {"nn.L1Loss": torch.nn.L1Loss(), "nn.MSELoss": torch.nn.MSELoss(),
-           "nn.CrossEntropyLoss": torch.nn.CrossEntropyLoss()}
-    for name, fn in fns.items():
-        r = []
-        for _ in range(2):
-            B, m = 8, 5
-            x = torch.as_tensor(rng.standard_normal((B, m)))
-            xh = torch.as_tensor(rng.standard_normal((B, m)))
-            r.append(float(fn(xh, x)) / float(((x - xh) ** 2).sum()) * B * m)
-        out[name] = r
-    return out
 
 
 def _needed_options(ctx: Context):
     """For each Q2(a)(iii) option: does optimizing (3) exactly need it? Measured."""
-    import torch
-
     X = _data(ctx.seed + 2, m=6, n=30)
-    m, n = X.shape
+    m = X.shape[0]
     k, lam = 3, 0.1 * float(np.linalg.eigvalsh(X @ X.T)[-1])
     rng = np.random.default_rng(ctx.seed + 3)
     W1, W2 = rng.standard_normal((k, m)), rng.standard_normal((m, k))
-    wd = num.weight_decay(lam, m, n)
-    res_wd, _ = num.sgd_direction_parallel_residual(X, W1, W2, lam, wd, 5, device=ctx.device)
-    res_nowd, _ = num.sgd_direction_parallel_residual(X, W1, W2, lam, 0.0, 5, device=ctx.device)
-    x = torch.as_tensor(X.T.copy())
-    lin = x @ torch.as_tensor(W1).T @ torch.as_tensor(W2).T
-
-    def out_with(layer):
-        torch.manual_seed(ctx.seed)
-        net = torch.nn.Sequential(torch.nn.Linear(m, k, bias=False), layer,
-                                  torch.nn.Linear(k, m, bias=False)).double().train()
-        with torch.no_grad():
-            net[0].weight.copy_(torch.as_tensor(W1))
-            net[2].weight.copy_(torch.as_tensor(W2))
-            return float((net(x) - lin).abs().max() / lin.abs().max())
-
-    changed = {"Dropout": out_with(torch.nn.Dropout(0.5)),
-               "Layer Norm": out_with(torch.nn.LayerNorm(k, elementwise_affine=False,
-                                                         dtype=torch.float64)),
-               "Batch Norm": out_with(torch.nn.BatchNorm1d(k, affine=False,
-                                                           dtype=torch.float64))}
-    # SGD: one optimizer step moves the weights by exactly −lr·(∇ℓ + wd·W) — a gradient
-    # step on (3); Adam's step is not parallel to the gradient
-    steps = {}
-    for name in ("SGD", "Adam"):
-        a = torch.tensor(W1, requires_grad=True)
-        opt = (torch.optim.SGD([a], lr=1e-3, weight_decay=wd) if name == "SGD"
-               else torch.optim.Adam([a], lr=1e-3, weight_decay=wd))
-        Xt = torch.as_tensor(X)
-        lossv = torch.nn.functional.mse_loss(torch.as_tensor(W2) @ a @ Xt, Xt)
-        lossv.backward()
-        g = (a.grad + wd * a.detach()).clone()
-        before = a.detach().clone()
-        opt.step()
-        delta = (a.detach() - before).ravel()
-        cos = float(-(delta @ g.ravel()) / (delta.norm() * g.norm()))
-        steps[name] = 1.0 - cos
-    return {"res_wd": res_wd, "res_nowd": res_nowd, "changed": changed, "steps": steps}
+    return num.option_effects(X, W1, W2, lam, batch_size=5, seed=ctx.seed, device=ctx.device)
 
 
 @section("q2a.i", title="How many linear layers?", question="Q2(a)(i)",
@@ -156,7 +96,7 @@ def q2a_i(ctx: Context, ans: Answer) -> None:
 @section("q2a.ii", title="Which loss function?", question="Q2(a)(ii)",
          result="regularized_linear_autoencoder")
 def q2a_ii(ctx: Context, ans: Answer) -> None:
-    ratios = _loss_ratios(ctx)
+    ratios = num.loss_ratios(ctx.seed + 1)
     # the right loss is a fixed multiple of ‖X − X̂‖²_F: ratio·(mB) equal to 1 on both draws
     pick = [o for o in Q2A_II if all(abs(r - 1.0) < 1e-12 for r in ratios[o])]
     ans.options, ans.choices, ans.check_kind = list(Q2A_II), pick, "choice"
@@ -309,46 +249,22 @@ def q2a(ctx: Context, ans: Answer) -> None:
 # ------------------------------------------------------------------ Q2(b)
 
 def _train_points(ctx: Context):
-    """Train (3) as Q2(a) says; eigenvalues of W2ᵀW2 vs the closed form.
-
-    Full-batch SGD (B = n) at several λ gives the tight comparison (it converges
-    linearly). Minibatch and one-sample SGD with a constant step plateau at a noise
-    floor whose relative gap is ∝ lr_scale/B; they run with lr_t = lr·min(1, t0/t), the
-    floor then falling ≈ lr_scale·t0/t, with t0 = ⌈σ1/(h_min·lr_scale)⌉ (h_min: the
-    smallest non-zero Hessian eigenvalue of L_λ at the closed form), until a relative
-    loss gap of 1e-3, and report how far they got.
-    """
+    """Train (3) as Q2(a) says (numerics' training_sweep): full-batch SGD (B = n) at
+    several λ gives the tight comparison (it converges linearly); minibatch and
+    one-sample SGD take a 1/t step-size tail to a relative loss gap of 1e-3."""
     m, k, n = ctx.budget.q2b_shape
     sig = n * np.array([4.0, 2.5, 1.5, 1.0, 0.6, 0.4, 0.3, 0.2, 0.15, 0.1][:m])
     X = _objective_data(ctx, lnum.make_data(m, n, sig, seed=ctx.seed))
     sig = sig / n if _mean(ctx) else sig              # the variant's σ_i (of XXᵀ/n)
-    s1 = float(np.linalg.eigvalsh(X @ X.T)[-1])
-    ratios = ctx.budget.q2b_ratios
-    plan = [(r, n, "iid", 0.2, False, ctx.budget.q2b_fullbatch_steps, 1e-9) for r in ratios]
-    plan.append((0.3, 10, "iid", 0.2, True, 20000, 1e-3))
-    plan.append((0.3, 1, "iid", 0.03, True, 100000, 1e-3))
+    sig_k = sig[k - 1]                                 # λ is set relative to σ_k
+    plan = [num.TrainingPlan(r * sig_k, n, "iid", 0.2, False, ctx.budget.q2b_fullbatch_steps,
+                             1e-9) for r in ctx.budget.q2b_ratios]
+    plan.append(num.TrainingPlan(0.3 * sig_k, 10, "iid", 0.2, True, 20000, 1e-3))
+    plan.append(num.TrainingPlan(0.3 * sig_k, 1, "iid", 0.03, True, 100000, 1e-3))
     if ctx.budget.q2b_epoch_sampling:
-        plan.append((0.3, 1, "epoch", 0.03, True, 100000, 1e-3))
-    rows, pts = [], []
-    for i, (r, B, sampling, lrs, decay, cap, target) in enumerate(
-            ctx.progress(plan, desc="q2b training")):
-        lam = r * sig[k - 1]
-        cf = num.closed_form(X, k, lam)
-        dec = None
-        if decay:
-            h = num.hessian_spectrum(X, cf.W1, cf.W2, lam, device=ctx.device) / s1
-            h_min = float(h[h > 1e-9].min())
-            dec = int(np.ceil(1 / (h_min * lrs)))
-        res = num.train_sgd(X, k, lam, batch_size=B, lr_scale=lrs, steps=cap,
-                            seed=ctx.seed + i, device=ctx.device, target_gap=target,
-                            L_star=cf.loss, decay_after=dec, sampling=sampling)
-        ev = np.sort(np.linalg.eigvalsh(res.W2.T @ res.W2))[::-1]
-        pred = np.sort(cf.d**2)[::-1]
-        gap = (num.loss(X, res.W1, res.W2, lam) - cf.loss) / cf.loss
-        rows.append([float(lam), B, sampling, res.schedule, target, res.steps, float(gap),
-                     float(np.abs(ev - pred).max()), float(np.linalg.norm(res.W1 - res.W2.T))])
-        if B == n:
-            pts.append((lam, ev))
+        plan.append(num.TrainingPlan(0.3 * sig_k, 1, "epoch", 0.03, True, 100000, 1e-3))
+    rows, pts = num.training_sweep(X, k, plan, seed=ctx.seed, device=ctx.device,
+                                   progress=ctx.progress)
     return X, sig, k, rows, pts, n
 
 
@@ -451,23 +367,9 @@ def _figure(ctx: Context, ans: Answer, sig, k, pts) -> None:
     path, rel = ctx.figure("q2b_wtw_spectrum.png")
     if path is None:
         return
-    from hw7core.plotting import save_figure, subplots
-
-    fn = sympy.lambdify([_d(ctx).lam, _d(ctx).sigma_i], _d(ctx).col_norm_sq_general, "numpy")
-    lam_max = max(p[0] for p in pts) * 1.1
-    grid = np.linspace(0, lam_max, 300)
-    fig, ax = subplots(figsize=(6.4, 4.0))
-    for i in range(k):
-        ax.plot(grid, fn(grid, sig[i]), label=f"1 − λ/σ_{i + 1} (clipped at 0)")
-    for j, (lam, ev) in enumerate(pts):
-        ax.scatter([lam] * len(ev), ev, color="k", marker="x", zorder=3,
-                   label="trained (SGD + weight_decay)" if j == 0 else None)
-    ax.axhline(1.0, color="grey", lw=0.8, ls="--")
-    ax.set_xlabel("λ")
-    ax.set_ylabel("eigenvalues of W2ᵀW2")
-    ax.set_title("Q2(b): spectrum of W2ᵀW2 vs λ (closed form and training)")
-    ax.legend(fontsize=8)
-    save_figure(fig, path)
+    d = _d(ctx)
+    num.plot_spectrum(sympy.lambdify([d.lam, d.sigma_i], d.col_norm_sq_general, "numpy"),
+                      sig, k, pts, path)
     ans.figures.append(rel)
 
 

@@ -60,24 +60,11 @@ def _formulas(der):
     return props.formulas(der)
 
 
-def _samples(ctx: Context, d: int) -> int:
-    """Samples per case: a budget of ~4M coordinate draws (fast) or 40M (full) per
-    case, 20k–200k samples; the z-test is in standard-error units either way."""
-    scale = ctx.budget.q3_mc_scale
-    return scale * min(200_000, max(20_000, 4_000_000 // d))
-
-
 def _mc(ctx: Context):
     """Monte Carlo estimates for MC_CASES in numpy and torch, seeded from ctx.seed."""
-    def run():
-        out = []
-        for j, (d, mu, sigma) in enumerate(ctx.progress(MC_CASES, desc="Q3 Monte Carlo")):
-            n = _samples(ctx, d)
-            seed = ctx.seed * 1000 + j
-            out.append(((d, mu, sigma), num.dot_moments_numpy(d, mu, sigma, n, seed=seed),
-                        num.dot_moments_torch(d, mu, sigma, n, seed=seed, device=ctx.device)))
-        return out
-    return ctx.cached("q3.mc", run)
+    return ctx.cached("q3.mc", lambda: num.moment_runs(
+        MC_CASES, seed=ctx.seed, scale=ctx.budget.q3_mc_scale, device=ctx.device,
+        progress=ctx.progress))
 
 
 def _mc_checks(ctx: Context, ans: Answer, which: str, predicted, cases=None) -> None:
