@@ -229,3 +229,11 @@ def test_mutation_scores_in_the_input_dtype_are_refuted():
         return {"index": N.argmax_weights(torch.nan_to_num(s, nan=0.0))[1]}
     assert not run_property(_argmax_matches_exact(in_dtype), _huge_strategy(),
                             max_examples=60).passed
+
+
+def test_property_home_examples_run():
+    # hw7/properties/<result>.py: its docstring examples (a property passing, its mutant refuted)
+    import doctest
+
+    res = doctest.testmod(P, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0, res

@@ -321,3 +321,11 @@ def test_retained_heap_restores_and_reuses():
         assert kept is True
     with pytest.raises(InputError):
         N.cpu_times(lambda: None, repeats=0)
+
+
+def test_property_home_examples_run():
+    # hw7/properties/<result>.py: its docstring examples (a property passing, its mutant refuted)
+    import doctest
+
+    res = doctest.testmod(P, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0, res

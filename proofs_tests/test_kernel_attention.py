@@ -842,3 +842,11 @@ def test_backends_agree_on_float32_cancellation():
             assert res[0] == res[1], res
         else:
             assert torch.allclose(res[0], res[1], rtol=1e-5, atol=1e-5 * float(V.abs().max()))
+
+
+def test_property_home_examples_run():
+    # hw7/properties/<result>.py: its docstring examples (a property passing, its mutant refuted)
+    import doctest
+
+    res = doctest.testmod(P, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0, res

@@ -20,7 +20,7 @@ from numerics import kernel_attention as num
 
 __all__ = ["variant_maps", "attention_cases", "kernel_cases", "linear_matches_explicit",
            "kernel_identity", "products_without_sqrt2", "products_unweighted",
-           "causal_ignored", "phi_identity_errors"]
+           "causal_ignored", "phi_identity_errors", "map_error", "kernel_errors", "squared_dot"]
 
 
 def variant_maps(der) -> tuple:
@@ -147,3 +147,53 @@ def phi_identity_errors(phi, xs, kern, qk, *, seed: int = 0, pairs: int = 32
         worst_wrong = max(worst_wrong,
                           abs(sum(a * b for a, b in zip(wq, wk)) - want) / max(scale, 1.0))
     return worst, worst_wrong
+
+
+def map_error(phi, impl, dims=(1, 3, 6), *, seed: int = 0) -> float:
+    """max |impl(x) − φ(x)| entry by entry (float64), one x ~ N(0, I_D) per D in ``dims``
+    drawn in turn from ``torch.Generator().manual_seed(seed)``; ``phi`` is the derivation's
+    map (a list of coordinates -> its entries), evaluated at 30 significant digits.
+    The implementation must list the entries in the derivation's order, with its weights.
+
+    >>> from derivations import kernel_attention as D
+    >>> map_error(D.derive().phi, num.quadratic_features) <= 1e-14
+    True
+    >>> map_error(D.derive().phi, products_without_sqrt2) > 0.1
+    True
+    """
+    g = torch.Generator().manual_seed(seed)
+    worst = 0.0
+    for d in dims:
+        x = torch.randn(d, generator=g, dtype=torch.float64)
+        sym = sp.Matrix(phi([sp.Float(float(v), 30) for v in x]))
+        got = impl(x)
+        worst = max(worst, float((got - torch.tensor([float(v) for v in sym], dtype=torch.float64))
+                                 .abs().max()))
+    return worst
+
+
+def squared_dot(s: torch.Tensor) -> torch.Tensor:
+    """Mutant of the kernel: sim = (qᵀk)², the offset forgotten."""
+    return s**2
+
+
+def kernel_errors(kern, qk, impl, wrong=squared_dot, *, seed: int = 0, n: int = 64,
+                  device=None) -> tuple[float, float]:
+    """(error of ``impl``, error of ``wrong``) against the derived kernel ``kern`` (SymPy, in
+    the symbol ``qk``) at ``n`` dot products 3·N(0, 1) (float64,
+    ``torch.Generator().manual_seed(seed)``), each the max of |got − want| / max(|want|, 1);
+    ``impl`` runs on ``device``. The true kernel gives round-off, the mutant does not.
+
+    >>> qk = sp.Symbol("qk", real=True)
+    >>> err, werr = kernel_errors((qk + 1)**2, qk, num.quadratic_kernel)
+    >>> err <= 1e-14 < werr
+    True
+    """
+    g = torch.Generator().manual_seed(seed)
+    s = torch.randn(n, generator=g, dtype=torch.float64) * 3
+    f = sp.lambdify(qk, kern, "math")
+    want = torch.tensor([f(float(v)) for v in s], dtype=torch.float64)
+    got = impl(s.to(device) if device is not None else s).cpu()
+    err = float(((got - want).abs() / want.abs().clamp_min(1.0)).max())
+    werr = float(((wrong(s) - want).abs() / want.abs().clamp_min(1.0)).max())
+    return err, werr

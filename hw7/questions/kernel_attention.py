@@ -13,11 +13,14 @@ from hw7.properties.kernel_attention import (
     attention_cases,
     causal_ignored,
     kernel_cases,
+    kernel_errors,
     kernel_identity,
     linear_matches_explicit,
+    map_error,
     phi_identity_errors,
     products_unweighted,
     products_without_sqrt2,
+    squared_dot,
     variant_maps,
 )
 from hw7.props import property_check
@@ -197,15 +200,8 @@ def q5b(ctx: Context, ans: Answer) -> None:
         return
     # the numerics' feature order and weights are the derivation's, entry by entry
     dims = [1, 3, 6]
-    worst = 0.0
-    g = torch.Generator().manual_seed(ctx.seed)
     maps = variant_maps(der)               # compact, full, elu (the variant's kernel)
-    for d in dims:
-        x = torch.randn(d, generator=g, dtype=torch.float64)
-        sym = sp.Matrix(der.phi([sp.Float(float(v), 30) for v in x]))
-        got = num.quadratic_features(x) if quad else maps[0](x)
-        worst = max(worst, float((got - torch.tensor([float(v) for v in sym], dtype=torch.float64))
-                                 .abs().max()))
+    worst = map_error(der.phi, num.quadratic_features if quad else maps[0], dims, seed=ctx.seed)
     impl = "numerics.quadratic_features" if quad else f"numerics.polynomial_features (p={p}, c={sp.sstr(c)})"
     ans.checks.append(Check("numeric", f"{impl} == derivation's compact map "
                             f"entry by entry (D ∈ {dims}, float64)", worst, 1e-14, worst <= 1e-14))
@@ -289,18 +285,12 @@ def q5b_sim(ctx: Context, ans: Answer) -> None:
     if not ctx.numeric:
         return
     # numeric: the torch implementation's kernel on random dot products (float64)
-    g = torch.Generator().manual_seed(ctx.seed)
-    s = torch.randn(64, generator=g, dtype=torch.float64) * 3
-    f = sp.lambdify(qk, kern, "math")
-    want = torch.tensor([f(float(v)) for v in s], dtype=torch.float64)
     if (der.degree, der.offset) == (2, 1):
-        got = num.quadratic_kernel(s.to(ctx.device)).cpu()
-        err = float(((got - want).abs() / want.abs().clamp_min(1.0)).max())
+        err, werr = kernel_errors(kern, qk, num.quadratic_kernel, squared_dot, seed=ctx.seed,
+                                  device=ctx.device)
         ans.checks.append(Check("numeric", f"numerics.quadratic_kernel == derived sim at 64 random "
                                 f"qᵀk (seed {ctx.seed}, float64, {ctx.device})", err, 1e-14,
                                 err <= 1e-14))
-        wrong = s**2
-        werr = float(((wrong - want).abs() / want.abs().clamp_min(1.0)).max())
         ans.checks.append(Check("numeric", "mutation: sim = (qᵀk)² is refuted by the same "
                                 "comparison", werr, "> 1e-14", werr > 1e-14))
 
