@@ -30,6 +30,7 @@ def run_cli(*args, cwd=None):
     (["answers", "--out", "/proc/hw7-cannot-write"], "cannot write"),
     (["answers", "--check", "--out", "/nonexistent-hw7-dir"], "no committed answer key"),
     (["answers", "--seed", "-3"], "--seed"),
+    (["answers", "--threads", "0", "--out", "/tmp/x-hw7"], "--threads"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_errors_are_one_line_exit_2(args, needle):
@@ -38,6 +39,28 @@ def test_errors_are_one_line_exit_2(args, needle):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("hw7: error:") and needle in lines[0], r.stderr
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_answers_builds_at_the_requested_thread_count_and_restores_it(tmp_path, monkeypatch, threads):
+    # the key's confirmations run at --threads (default 1: on a shared machine more threads
+    # made q6b ten times slower); the caller's setting is restored afterwards
+    import torch
+
+    from hw7 import report
+
+    seen = []
+
+    def fake_build(ctx, out, only, force=False):
+        seen.append(torch.get_num_threads())
+        return {"answers": {}}
+
+    monkeypatch.setattr(report, "build_into", fake_build)
+    before = torch.get_num_threads()
+    args = ["answers", "--out", str(tmp_path / "k"), "--quiet"]
+    assert main(args + ["--threads", str(threads)]) == 0
+    assert main(args) == 0
+    assert seen == [threads, 1] and torch.get_num_threads() == before
 
 
 def test_cuda_requested_without_cuda_is_one_line():

@@ -29,6 +29,11 @@ def register(sub) -> None:
     p.add_argument("--check", action="store_true",
                    help="do not write: exit 1 if the key in --out differs from a fresh build")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--threads", type=int, default=1, metavar="N",
+                   help="torch intra-op threads for the confirmations (default 1: they are "
+                   "small, and with more an OpenMP team waits for its slowest, possibly "
+                   "descheduled, thread at every op, so a build sharing the CPUs slowed "
+                   "tenfold); the key does not depend on it beyond round-off")
     p.add_argument("--force", action="store_true",
                    help="write into a non-empty --out folder that holds no earlier key: the "
                    "key's files are added beside yours (none of yours is ever replaced or "
@@ -43,14 +48,19 @@ def run(args) -> int:
     resolve_device(args.device)
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.threads < 1:
+        raise UsageError(f"--threads must be a positive integer, got {args.threads}")
     variant = variant_arg.load(args)      # read and validated before anything is written
     ctx = Context(profile=args.profile, device=args.device, seed=args.seed, quiet=args.quiet,
                   variant=variant)
     out: Path = args.out
-    if args.check:
-        return _check(ctx, out, args.only)
-    report.check_writable(out)
-    key = report.build_into(ctx, out, args.only, force=args.force)
+    from numerics.attention_cost import torch_threads
+
+    with torch_threads(args.threads):
+        if args.check:
+            return _check(ctx, out, args.only)
+        report.check_writable(out)
+        key = report.build_into(ctx, out, args.only, force=args.force)
     return _summary(key, out)
 
 
