@@ -26,6 +26,7 @@ from hw7core.errors import InputError
 from numerics.linear_autoencoder import (
     PCAResult,
     as_data,
+    autograd_gradients,
     check_k,
     check_weights,
     data_scale,
@@ -36,7 +37,8 @@ from numerics.linear_autoencoder import (
 __all__ = ["check_lam", "loss", "weight_decay", "ClosedForm", "closed_form",
            "sgd_direction_parallel_residual", "hessian_spectrum", "TrainResult", "train_sgd",
            "factorization_penalties", "loss_ratios", "option_effects", "TrainingPlan",
-           "training_sweep", "plot_spectrum"]
+           "training_sweep", "plot_spectrum", "direction_residuals", "trained_gaps",
+           "closed_form_error"]
 
 
 def check_lam(lam) -> float:
@@ -496,6 +498,67 @@ def option_effects(X, W1, W2, lam, *, batch_size: int = 5, seed: int = 0, device
         cos = float(-(delta @ g.ravel()) / (delta.norm() * g.norm()))
         steps[name] = 1.0 - cos
     return {"res_wd": res_wd, "res_nowd": res_nowd, "changed": changed, "steps": steps}
+
+
+def direction_residuals(X, W1, W2, lam, wd: float, batch_sizes, *, device=None) -> list[list]:
+    """Q2(a): [[B, residual, c·m·n], ...] of :func:`sgd_direction_parallel_residual` for each
+    batch size B, with weight_decay ``wd``: the map is right iff every residual is at
+    rounding level and c·m·n = 1 (c = 1/(mn), the step MSELoss's mean takes on L_λ).
+
+    >>> rng = np.random.default_rng(0)
+    >>> X, W1, W2 = rng.standard_normal((4, 12)), rng.standard_normal((2, 4)), rng.standard_normal((4, 2))
+    >>> rows = direction_residuals(X, W1, W2, 0.5, weight_decay(0.5, 4, 12), [1, 12])
+    >>> [(b, r < 1e-12, abs(cmn - 1) < 1e-12) for b, r, cmn in rows]
+    [(1, True, True), (12, True, True)]
+    """
+    X = as_data(X)
+    m, n = X.shape
+    rows = []
+    for B in batch_sizes:
+        res, c = sgd_direction_parallel_residual(X, W1, W2, lam, wd, B, device=device)
+        rows.append([B, res, c * m * n])
+    return rows
+
+
+def trained_gaps(X, k, lam, weight_decays: dict, *, steps: int = 2000, lr_scale: float = 0.2,
+                 seed: int = 0, device=None) -> dict:
+    """Q2(a): {label: relative loss gap (L_λ − L*)/L*} after full-batch :func:`train_sgd`
+    (``steps`` steps at most, stopping at a gap of 1e-10) with each ``weight_decay``
+    (None: the derived one), L* the :func:`closed_form` optimum. The derived weight_decay
+    reaches the closed form; a mis-scaled one converges elsewhere.
+    """
+    X = as_data(X)
+    cf = closed_form(X, k, lam)
+    gaps = {}
+    for label, wdv in weight_decays.items():
+        tr = train_sgd(X, k, lam, batch_size=X.shape[1], lr_scale=lr_scale, steps=steps,
+                       seed=seed, device=device, target_gap=1e-10, L_star=cf.loss,
+                       weight_decay_override=wdv)
+        gaps[label] = (loss(X, tr.W1, tr.W2, lam) - cf.loss) / cf.loss
+    return gaps
+
+
+def closed_form_error(X, k, ratios=(0.1, 0.5, 1.5), *, device=None) -> float:
+    """Q2(b): how far :func:`closed_form` is from optimal, at λ = r·σ_k for each ratio r
+    (σ_i the eigenvalues of XXᵀ, decreasing; r ≥ 1 collapses directions): the largest of
+    max |∇L_λ|/σ1 (torch autograd, float64, on ``device``) and the relative error of the
+    predicted optimal value. Rounding level for the true closed form.
+
+    >>> X = np.random.default_rng(1).standard_normal((5, 40))
+    >>> closed_form_error(X, 3) < 1e-12
+    True
+    """
+    X = as_data(X)
+    sig = np.linalg.eigvalsh(X @ X.T)[::-1]
+    worst = 0.0
+    for r in ratios:
+        lam = r * sig[k - 1]
+        cf = closed_form(X, k, lam)
+        g1, g2 = autograd_gradients(X, cf.W1, cf.W2, lam=lam, device=device)
+        worst = max(worst, np.abs(g1).max() / sig[0], np.abs(g2).max() / sig[0])
+        lv = loss(X, cf.W1, cf.W2, lam)
+        worst = max(worst, abs(lv - cf.loss) / cf.loss)
+    return float(worst)
 
 
 @dataclass(frozen=True)

@@ -199,12 +199,8 @@ def q2a(ctx: Context, ans: Answer) -> None:
     lam_ref = n * lam if mean else lam
     rng = np.random.default_rng(ctx.seed + 5)
     W1, W2 = rng.standard_normal((3, m)), rng.standard_normal((m, 3))
-    rows = []
-    for B in (1, 5, n):
-        res, c = num.sgd_direction_parallel_residual(X, W1, W2, lam_ref,
-                                                     num.weight_decay(lam, m, n, objective=obj),
-                                                     B, device=ctx.device)
-        rows.append([B, res, c * m * n])
+    rows = num.direction_residuals(X, W1, W2, lam_ref, num.weight_decay(lam, m, n, objective=obj),
+                                   (1, 5, n), device=ctx.device)
     ans.tables["mapping"] = {"columns": ["batch size B", "residual ‖avg − c∇L_λ‖/‖avg‖",
                                          "c·m·n (expect 1)"], "rows": rows}
     ans.volatile_fields.append("tables")
@@ -216,16 +212,11 @@ def q2a(ctx: Context, ans: Answer) -> None:
 
     # confirmed by training: SGD with the derived weight_decay reaches the closed form of
     # (3); with a mis-scaled one (2λ/n, forgetting MSELoss's 1/m) it converges elsewhere
-    k = 3
-    cf = num.closed_form(X, k, lam_ref)
-    gaps = {}
     wrong = "2λ (wrong)" if mean else "2λ/n (wrong)"    # the derived value × m
-    for label, wdv in (("derived", num.weight_decay(lam, m, n, objective=obj) if mean else None),
-                       (wrong, 2 * lam if mean else 2 * lam / n)):
-        tr = num.train_sgd(X, k, lam_ref, batch_size=n, lr_scale=0.2, steps=2000, seed=ctx.seed,
-                           device=ctx.device, target_gap=1e-10, L_star=cf.loss,
-                           weight_decay_override=wdv)
-        gaps[label] = (num.loss(X, tr.W1, tr.W2, lam_ref) - cf.loss) / cf.loss
+    gaps = num.trained_gaps(
+        X, 3, lam_ref, {"derived": num.weight_decay(lam, m, n, objective=obj) if mean else None,
+                        wrong: 2 * lam if mean else 2 * lam / n},
+        steps=2000, lr_scale=0.2, seed=ctx.seed, device=ctx.device)
     ans.checks.append(Check("numeric", "relative loss gap to the closed form after full-batch "
                             "SGD training, derived vs wrong weight_decay", gaps,
                             "derived < 1e-9, wrong > 1e-3",
@@ -309,15 +300,7 @@ def q2b(ctx: Context, ans: Answer) -> None:
     # closed form: stationary (autograd), including λ ≥ σ_i
     X = _objective_data(ctx, _data(ctx.seed + 6))
     k = 3
-    sig = np.linalg.eigvalsh(X @ X.T)[::-1]
-    worst = 0.0
-    for r in (0.1, 0.5, 1.5):
-        lam = r * sig[k - 1]
-        cf = num.closed_form(X, k, lam)
-        g1, g2 = lnum.autograd_gradients(X, cf.W1, cf.W2, lam=lam, device=ctx.device)
-        worst = max(worst, np.abs(g1).max() / sig[0], np.abs(g2).max() / sig[0])
-        lv = num.loss(X, cf.W1, cf.W2, lam)
-        worst = max(worst, abs(lv - cf.loss) / cf.loss)
+    worst = num.closed_form_error(X, k, (0.1, 0.5, 1.5), device=ctx.device)
     ans.checks.append(Check("numeric", "closed form (λ/σ_k ∈ {0.1, 0.5, 1.5}): max |∇L_λ|/σ1 "
                             "and relative error of the predicted optimal value",
                             float(worst), 1e-12, worst < 1e-12, volatile=True))
