@@ -86,6 +86,7 @@ def test_mutations_refuted(der):
     n, d, m = D.N, D.D, D.M
     full = 1 + d + d**2
     wrong_lin = sp.expand(2 * n * full * m + 2 * n * full * (m + 1))
+    assert sp.expand(P.full_map_flops(der) - wrong_lin) == 0     # the key's mutant is this one
     assert not run_property(P.flops_match(torch_fast, wrong_lin), P.shape_cases(),
                             max_examples=30).passed
     assert not run_property(P.flops_match(softmax_attention, 2 * n**2 * d), P.shape_cases(),

@@ -21,8 +21,10 @@ from hypothesis import strategies as st
 
 from derivations import attention_cost as der_mod
 from numerics import attention_cost as num
+from numerics.kernel_attention import linear_attention
 
-__all__ = ["MEM_EXP_TOL", "TIME_EXP_TOL", "shape_cases", "flops_match"]
+__all__ = ["MEM_EXP_TOL", "TIME_EXP_TOL", "shape_cases", "flops_match", "half_flops",
+           "full_map_flops", "linear_on_abs"]
 
 # Memory is what torch allocates (deterministic up to allocator rounding): two-sided band.
 # Time is the CPU time of the calling thread (one torch thread) with buffers reused between
@@ -53,3 +55,29 @@ def flops_match(impl, poly, **kw):
         expected = b * h * int(round(f(n, d, m)))
         assert counted == expected, f"counted {counted} != symbolic {expected} at {case}"
     return prop
+
+
+def half_flops(poly) -> sp.Expr:
+    """Mutant of a matmul-FLOP polynomial: each (m×k)(k×n) product counted as m·n·k, not 2mnk."""
+    return sp.expand(poly / 2)
+
+
+def full_map_flops(der: der_mod.AttentionCost) -> sp.Expr:
+    """Mutant of eq. (8)'s matmul FLOPs: the full map's dimension P_full = Σ_{j≤p} D^j
+    (1 + D + D² for the homework) in place of the compact map's, in the two products
+    φ(K)ᵀ[V | 1] and φ(Q)·[S | z]: 2·N·P_full·M + 2·N·P_full·(M + 1).
+
+    >>> sp.factor(full_map_flops(der_mod.derive()))
+    2*N*(2*M + 1)*(D**2 + D + 1)
+    """
+    p_full, n, m = der.P_full, der_mod.N, der_mod.M
+    return sp.expand(2 * n * p_full * m + 2 * n * p_full * (m + 1))
+
+
+def linear_on_abs(fmap):
+    """Eq. (8) with ``fmap`` on the stock-torch path, applied to |Q|, |K|: an odd degree makes
+    sim negative where qᵀk < −c, and eq. (6) needs Σ_j sim > 0 (Q5(a)); FLOP counts do not
+    depend on the values (abs is not a counted op)."""
+    def impl(Q, K, V):
+        return linear_attention(Q.abs(), K.abs(), V, backend="torch", feature_map=fmap)
+    return impl

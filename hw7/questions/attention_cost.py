@@ -9,7 +9,15 @@ import sympy as sp
 
 from derivations import attention_cost as der_mod
 from hw7 import variants
-from hw7.properties.attention_cost import MEM_EXP_TOL, TIME_EXP_TOL, flops_match, shape_cases
+from hw7.properties.attention_cost import (
+    MEM_EXP_TOL,
+    TIME_EXP_TOL,
+    flops_match,
+    full_map_flops,
+    half_flops,
+    linear_on_abs,
+    shape_cases,
+)
 from hw7.props import property_check
 from hw7.registry import Answer, Check, Context, section
 from numerics import attention_cost as num
@@ -129,7 +137,7 @@ def q5c(ctx: Context, ans: Answer) -> None:
         f"O({sp.sstr(der.softmax_space_bigo)}).")
     if not ctx.numeric:
         return
-    _flop_checks(ctx, ans, softmax_attention, sm.matmul_flops, sp.expand(sm.matmul_flops / 2),
+    _flop_checks(ctx, ans, softmax_attention, sm.matmul_flops, half_flops(sm.matmul_flops),
                  "softmax (7)")
     meas = _measured(ctx, ans, "softmax", 2, 2)
     _figure(ctx, ans, der)
@@ -227,22 +235,15 @@ def q5d(ctx: Context, ans: Answer) -> None:
         f"(≈ {nstar16:.0f} at D = M = 16).")
     if not ctx.numeric:
         return
-    # mutation: the polynomial of the full map (P = Σ_{j≤p} D^j; 1 + D + D² for the
-    # homework) instead of the compact one
-    p_full = der.P_full
-    wrong = sp.expand(2 * N * p_full * M + 2 * N * p_full * (M + 1))
+    # mutation: the polynomial of the full map (P = Σ_{j≤p} D^j) instead of the compact one
+    wrong = full_map_flops(der)
     # FlopCounterMode sees torch ops only: the stock-torch fast path is the one it can count
     if (der.degree, der.offset) == (2, 1):
         _flop_checks(ctx, ans, functools.partial(linear_attention, backend="torch"),
                      ln.matmul_flops, wrong, "linear (8), stock-torch fast path,")
     else:
         fmap = polynomial_feature_map(der.degree, float(der.offset))
-
-        def on_abs(Q, K, V):
-            # an odd degree makes sim negative where qᵀk < −c, and eq. (6) needs Σ_j sim > 0
-            # (Q5(a)); FLOP counts do not depend on the values (abs is not a counted op)
-            return linear_attention(Q.abs(), K.abs(), V, backend="torch", feature_map=fmap)
-        _flop_checks(ctx, ans, on_abs, ln.matmul_flops, wrong,
+        _flop_checks(ctx, ans, linear_on_abs(fmap), ln.matmul_flops, wrong,
                      f"linear (8) with the {fmap.name} map on |Q|, |K|, stock-torch path,")
     if not _timed_kernel(der):
         ans.data["not_timed"] = (f"the sweep and benchmark of numerics.attention_cost time the "
