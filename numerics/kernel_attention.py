@@ -61,7 +61,8 @@ __all__ = [
     "polynomial_feature_map", "feature_identity_error", "validate", "linear_attention",
     "quadratic_linear_attention", "native_quadratic_attention", "native_available", "native_unavailable_reason",
     "native_applies", "circulant_pairs", "explicit_kernel_attention", "softmax_attention",
-    "roundoff_bound", "random_qkv", "compare_linear_explicit", "check_size", "check_flag", "RESOLVE_FRACTION",
+    "roundoff_bound", "random_qkv", "compare_linear_explicit", "naive_kernel_attention",
+    "check_size", "check_flag", "RESOLVE_FRACTION",
 ]
 
 FEATURE_MAPS = ("quadratic", "quadratic_full", "elu")
@@ -1120,6 +1121,20 @@ def roundoff_bound(Q, K, V, fmap, causal: bool, dtype) -> torch.Tensor:
     deg = fmap.degree if isinstance(fmap, PolynomialFeatureMap) else 2
     gamma = (fq.shape[-1] + K.shape[-2] + deg + 2) * u
     return 2 * gamma * (A @ V.double().abs() + out.abs() * A.sum(-1, keepdim=True)) / den
+
+
+def naive_kernel_attention(sims: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
+    """Eq. (6) from given similarities with no guard, as Q5(a) warns against:
+    (sims @ V) / Σ_j sims, sims (..., N_q, N), V (..., N, M) -> (..., N_q, M). Where a
+    query's Σ_j sim is 0 the result is inf or NaN: this is the failure shown, not a
+    routine for results (:func:`explicit_kernel_attention` refuses such queries).
+
+    >>> sims = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
+    >>> naive_kernel_attention(sims, torch.tensor([[1.0], [2.0]], dtype=torch.float64))
+    tensor([[-inf]], dtype=torch.float64)
+    """
+    with torch.no_grad():
+        return (sims @ V) / sims.sum(-1, keepdim=True)
 
 
 def softmax_attention(Q, K, V, *, causal: bool = False, device=None) -> torch.Tensor:

@@ -20,7 +20,8 @@ from numerics import kernel_attention as num
 
 __all__ = ["variant_maps", "attention_cases", "kernel_cases", "linear_matches_explicit",
            "kernel_identity", "products_without_sqrt2", "products_unweighted",
-           "causal_ignored", "phi_identity_errors", "map_error", "kernel_errors", "squared_dot"]
+           "causal_ignored", "phi_identity_errors", "map_error", "kernel_errors", "squared_dot",
+           "refusal"]
 
 
 def variant_maps(der) -> tuple:
@@ -197,3 +198,23 @@ def kernel_errors(kern, qk, impl, wrong=squared_dot, *, seed: int = 0, n: int = 
     err = float(((got - want).abs() / want.abs().clamp_min(1.0)).max())
     werr = float(((wrong(s) - want).abs() / want.abs().clamp_min(1.0)).max())
     return err, werr
+
+
+def refusal(Q, K, V, **kw) -> str | None:
+    """The message of the InputError ``numerics.kernel_attention.linear_attention(Q, K, V,
+    **kw)`` raises, or None when it returns a result: Q5(a)'s guard must refuse, in one
+    line, what would make the denominator of eq. (6) vanish.
+
+    >>> q = torch.tensor([[1.0, 1.0]], dtype=torch.float64)
+    >>> keys = torch.tensor([[1.0, 0.0], [-1.0, 0.0]], dtype=torch.float64)
+    >>> vals = torch.tensor([[1.0], [2.0]], dtype=torch.float64)
+    >>> refusal(q, keys, vals, feature_map_name=lambda x: x) is not None
+    True
+    >>> refusal(q, keys, vals) is None
+    True
+    """
+    try:
+        num.linear_attention(Q, K, V, **kw)
+    except InputError as exc:
+        return str(exc)
+    return None
