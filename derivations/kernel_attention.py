@@ -46,7 +46,7 @@ __all__ = [
     "KernelAttention", "CompactProof", "derive", "compact_features", "full_features",
     "compact_weight", "full_weight", "prove_compact", "prove_full", "explicit_check",
     "compact_dim_count", "full_dim_count", "dot", "kernel_degree", "kernel_offset",
-    "MAX_DEGREE", "D", "N", "q", "k", "c", "p",
+    "MAX_DEGREE", "D", "N", "q", "k", "c", "p", "degree_word",
 ]
 
 D = sp.Symbol("D", positive=True, integer=True)
@@ -407,6 +407,20 @@ def _counterexample() -> dict:
     sims = [(qv.T * kk)[0] for kk in keys]
     return {"sim": "q^T k", "q": list(qv), "keys": [list(kk) for kk in keys],
             "sims": sims, "denominator": sum(sims)}
+
+
+_DEGREE_WORDS = {1: "linear", 2: "quadratic", 3: "cubic", 4: "quartic", 5: "quintic",
+                 6: "sextic"}
+
+
+def degree_word(p: int) -> str:
+    """The usual name of a polynomial kernel of degree ``p`` (Q5's "quadratic kernel"),
+    used in the key's titles and wording so that a variant's degree is named right.
+
+    >>> degree_word(2), degree_word(3), degree_word(9)
+    ('quadratic', 'cubic', 'degree-9')
+    """
+    return _DEGREE_WORDS.get(int(p), f"degree-{int(p)}")
 
 
 # --------------------------------------------------------------------------- derive

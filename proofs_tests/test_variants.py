@@ -383,6 +383,11 @@ def test_degree_3_key_end_to_end(tmp_path, monkeypatch):
     loc = {"N": N, "D": D, "M": M}
     assert sp.expand(sp.sympify(entries["q5d.time"]["expr"], locals=loc) - N * D**3 * M) == 0
     assert entries["q5b"]["expr"].endswith("**3")
+    # titles and wording name the variant's kernel, never the homework's quadratic one
+    for q, e in entries.items():
+        assert "quadratic" not in e["title"].lower(), (q, e["title"])
+    assert entries["q5b"]["title"].startswith("Cubic kernel attention")
+    assert entries["q5d"]["title"] == "Cost of cubic-kernel linear attention (8)"
     for ans, code in (("O(N*D^3*M)", 0), ("O(N*D^2*M)", 1)):
         rc, stdout, _ = _run_cli(["check", "q5d.time", ans, "--variant", cubic])
         assert rc == code, stdout

@@ -37,13 +37,6 @@ def _derived(ctx: Context) -> der_mod.KernelAttention:
     return ctx.cached("q5ab.derive", lambda: der_mod.derive(v.degree, v.offset))
 
 
-_DEGREE_WORDS = {1: "linear", 2: "quadratic", 3: "cubic", 4: "quartic", 5: "quintic",
-                 6: "sextic"}
-
-
-def _degree_word(p: int) -> str:
-    """'quadratic' for p = 2, 'cubic' for 3, …; 'degree-p' past the table."""
-    return _DEGREE_WORDS.get(p, f"degree-{p}")
 
 
 def _kernel_text(p: int, c, plus: str = " + ") -> str:
@@ -59,7 +52,7 @@ def q5a(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
     cx = der.counterexample
     ans.latex = der.condition_latex
-    p, c, word = der.degree, der.offset, _degree_word(der.degree)
+    p, c, word = der.degree, der.offset, der_mod.degree_word(der.degree)
     kern, zero = _kernel_text(p, c), "0" if c == 0 else f"−{sp.sstr(c)}"
     ans.explanation = (
         "V′_i is finite exactly when its denominator Σ_j sim(Q_i, K_j) is non-zero for every "
@@ -131,6 +124,8 @@ def q5a(ctx: Context, ans: Answer) -> None:
 def q5b(ctx: Context, ans: Answer) -> None:
     der = _derived(ctx)
     p, c = der.degree, der.offset
+    # the homework's title names its quadratic kernel; a variant's degree is named instead
+    ans.title = f"{der_mod.degree_word(p).capitalize()} kernel attention: sim, feature map φ, attention with φ"
     quad = (p, c) == (2, 1)                  # the homework's kernel
     kern = "(qᵀk+1)²" if quad else f"(qᵀk+{sp.sstr(c)})^{p}"
     ans.latex = (r"\mathrm{sim}(q,k) = " + sp.latex(der.sim) + r";\quad "
