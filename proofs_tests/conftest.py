@@ -29,6 +29,20 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.fixture(scope="module")
+def private_cache(tmp_path_factory):
+    """Derived reference entries go to a throw-away cache, not the user's (module scope:
+    the references are derived once per test module). Use with
+    ``pytestmark = pytest.mark.usefixtures("private_cache")``."""
+    old = os.environ.get("HW7_CACHE_DIR")
+    os.environ["HW7_CACHE_DIR"] = str(tmp_path_factory.mktemp("hw7-cache"))
+    yield
+    if old is None:
+        os.environ.pop("HW7_CACHE_DIR", None)
+    else:
+        os.environ["HW7_CACHE_DIR"] = old
+
+
 def _cuda() -> bool:
     try:
         import torch

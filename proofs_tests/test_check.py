@@ -32,16 +32,7 @@ SHAPES = {"X": ["m", "n"], "W1": ["k", "m"], "W2": ["m", "k"]}
 TIMEOUT = 5.0
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _private_cache(tmp_path_factory):
-    """Derived reference entries go to a throw-away cache, not the user's."""
-    old = os.environ.get("HW7_CACHE_DIR")
-    os.environ["HW7_CACHE_DIR"] = str(tmp_path_factory.mktemp("hw7-cache"))
-    yield
-    if old is None:
-        os.environ.pop("HW7_CACHE_DIR", None)
-    else:
-        os.environ["HW7_CACHE_DIR"] = old
+pytestmark = pytest.mark.usefixtures("private_cache")  # a throw-away reference cache
 
 
 def entry(qid, kind, obj=None, symbols=(), **extra):

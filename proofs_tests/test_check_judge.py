@@ -9,7 +9,6 @@ properties build their references here with SymPy.
 from __future__ import annotations
 
 import ast
-import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -30,15 +29,7 @@ d, sigma, mu, lam, N, D, M = (symbol(s) for s in ("d", "sigma", "mu", "lam", "N"
 sigma_i = symbol("sigma_i")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _private_cache(tmp_path_factory):
-    old = os.environ.get("HW7_CACHE_DIR")
-    os.environ["HW7_CACHE_DIR"] = str(tmp_path_factory.mktemp("hw7-cache"))
-    yield
-    if old is None:
-        os.environ.pop("HW7_CACHE_DIR", None)
-    else:
-        os.environ["HW7_CACHE_DIR"] = old
+pytestmark = pytest.mark.usefixtures("private_cache")  # a throw-away reference cache
 
 
 def entry(qid, obj, symbols, kind="expr", **data):
