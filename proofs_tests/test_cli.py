@@ -53,7 +53,7 @@ def test_answers_builds_at_the_requested_thread_count_and_restores_it(tmp_path, 
 
     def fake_build(ctx, out, only, force=False):
         seen.append(torch.get_num_threads())
-        return {"answers": {}}
+        return {"answers": {}, "meta": {"wall_s": 0.0}}
 
     monkeypatch.setattr(report, "build_into", fake_build)
     before = torch.get_num_threads()
