@@ -199,6 +199,34 @@ def test_judge_rows_in_a_pool_keeps_the_order(monkeypatch):
     assert [r.verdict.status == "correct" for r in res] == [i % 3 == 0 for i in range(40)]
 
 
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_retiring_workers_never_hangs_the_batch(monkeypatch, jobs):
+    """A worker is replaced after TASKS_PER_WORKER answers. Forked workers used to inherit
+    the parent's ends of their siblings' task pipes, so a retired worker never saw
+    end-of-file and the parent waited for it forever (a 1000-answer batch hung, no output).
+    An alarm turns a hang into a failure."""
+    import signal
+
+    from hw7.checker import judge
+
+    def on_alarm(signum, frame):
+        raise TimeoutError("the batch hung while replacing a worker")
+
+    monkeypatch.setattr(judge, "judge", _fake_judge())
+    monkeypatch.setattr(batch, "TASKS_PER_WORKER", 3)
+    rows = [Row(i + 2, f"s{i}", "q3c", f"d + {i}") for i in range(40)]
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(60)
+    try:
+        res = batch.judge_rows(rows, _resolver, jobs=jobs, quiet=True)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert [r.verdict.message.split(" judged")[0] for r in res] == [r.answer for r in rows]
+    # each worker judged at most 3 answers before it was replaced
+    assert max(int(r.verdict.message.split("#")[1]) for r in res) <= 3
+
+
 def _hostile_judge(entry, text):
     """Misbehaving judgements: too slow, a crash, memory, CPU; 'd' is judged normally."""
     import time

@@ -532,6 +532,9 @@ def _serve(rfd: int, wfd: int, timeout: float, memory_mb: int) -> None:
             return
 
 
+_PARENT_FDS: set[int] = set()   # the parent's ends of every live worker's pipes
+
+
 class _Worker:
     def __init__(self, timeout: float, memory_mb: int):
         import signal
@@ -542,8 +545,14 @@ class _Worker:
         if pid == 0:  # worker
             code = 0
             try:
-                os.close(w1)
-                os.close(r2)
+                # a forked worker inherits the parent's ends of the other workers' pipes:
+                # holding a sibling's task pipe open, it would keep that sibling from ever
+                # seeing end-of-file when the parent retires it (the batch hung there)
+                for fd in (w1, r2, *_PARENT_FDS):
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
                 _serve(r1, w2, timeout, memory_mb)
             except BaseException:  # noqa: BLE001 - never return into the caller's code
                 code = 3
@@ -551,6 +560,7 @@ class _Worker:
                 os._exit(code)
         os.close(r1)
         os.close(w2)
+        _PARENT_FDS.update((w1, r2))
         self.pid, self.tx, self.rx = pid, w1, r2
         self.buf, self.task, self.deadline, self.done = b"", None, 0.0, 0
         self._signal = signal
@@ -560,21 +570,37 @@ class _Worker:
         os.write(self.tx, f"{i}\n".encode())
 
     def stop(self, kill: bool = False) -> int | None:
-        """End the worker; its wait status (None if already reaped)."""
+        """End the worker; its wait status (None if already reaped). A worker asked to end
+        (its task pipe closed) that has not exited within a second is killed: stopping
+        never waits unboundedly."""
+        import time
+
         for fd in (self.tx, self.rx):
+            _PARENT_FDS.discard(fd)
             try:
                 os.close(fd)
             except OSError:
                 pass
         if kill:
-            try:
-                os.kill(self.pid, self._signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            self._kill()
         try:
-            return os.waitpid(self.pid, 0)[1]
+            deadline = time.monotonic() + 1.0
+            while True:
+                pid, status = os.waitpid(self.pid, 0 if kill else os.WNOHANG)
+                if pid:
+                    return status
+                if time.monotonic() >= deadline:
+                    self._kill()
+                    return os.waitpid(self.pid, 0)[1]
+                time.sleep(0.005)
         except ChildProcessError:
             return None
+
+    def _kill(self) -> None:
+        try:
+            os.kill(self.pid, self._signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 class _Pool:
