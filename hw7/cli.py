@@ -45,7 +45,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
-    parser = build_parser(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
+    if argv and argv[0] == "check":  # an answer such as '-sqrt(d)' is not an option
+        from hw7.commands.check import protect_answer
+
+        argv = protect_answer(argv)
     args = parser.parse_args(argv)
     try:
         rc = int(args.func(args) or 0)

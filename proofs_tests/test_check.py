@@ -505,6 +505,29 @@ def test_cli_exit_codes_and_one_line(key_file):
     assert r.returncode == 2 and "unknown question id" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("args, code, needle", [
+    # an answer starting with '-' is the answer, wherever the options are (autograders pass
+    # "$ANSWER" and cannot know to add '--'); '--' and '-' (stdin) keep working
+    (["q3c", "-sqrt(d)"], 1, "yours = -1, expected 1"),
+    (["q3c", "-sqrt(d)", "--json"], 1, '"status": "refuted"'),
+    (["--json", "q3c", "-d/sqrt(d)"], 1, '"status": "refuted"'),
+    (["q3c", "--", "-sqrt(d)"], 1, "yours = -1"),
+    (["q3c", "-(-sqrt(d))"], 0, "correct"),
+    (["q3c", "-sqrt(d)", "--timeout", "5"], 1, "yours = -1"),
+])
+def test_cli_answer_starting_with_a_minus(key_file, args, code, needle):
+    r = _cli("--key", key_file, *args)
+    assert r.returncode == code, (r.stdout, r.stderr)
+    assert needle in r.stdout and "Traceback" not in r.stderr
+
+
+def test_cli_two_answers_and_a_missing_option_value_are_one_line(key_file):
+    r = _cli("q3c", "d", "-d", "--key", key_file)
+    assert r.returncode == 2 and "two answers given" in r.stderr and r.stderr.count("\n") == 1
+    r = _cli("q3c", "--timeout", "--key", key_file)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1
+
+
 def test_cli_json_and_show(key_file):
     r = _cli("q3.var_general", "d*sigma**4", "--json", "--key", key_file)
     out = json.loads(r.stdout)

@@ -14,6 +14,7 @@ result (the verdicts are in the output), 2 for a fault of the batch itself.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -23,12 +24,64 @@ from hw7.errors import InputError, UsageError
 MAX_STDIN = 4096
 
 
+PARSER = None   # the registered subparser (protect_answer reads its option strings)
+ANSWER_OPTION = "--answer-text"   # hidden: carries an answer that starts with '-'
+
+
+def protect_answer(argv: list[str]) -> list[str]:
+    """``argv`` (starting with "check") with an answer that begins with '-' moved after
+    '--', so that ``hw7 check q1b.grad_W1 '-2*W2.T*(X-W2*W1*X)*X.T'`` is an answer, not an
+    unknown option (an autograder passing "$ANSWER" cannot know to add '--').
+
+    A token is taken for the answer when it starts with '-', is not '-' (standard input),
+    names no option of ``hw7 check`` (nor a prefix of one), and is not the value of an
+    option; exactly one such token is moved. With '--' already present nothing changes.
+
+    >>> from hw7.cli import build_parser
+    >>> _ = build_parser(["check"])          # registers the subparser
+    >>> protect_answer(["check", "q3c", "-sqrt(d)", "--json"])
+    ['check', 'q3c', '--answer-text=-sqrt(d)', '--json']
+    >>> protect_answer(["check", "q3c", "--json", "sqrt(d)"])
+    ['check', 'q3c', '--json', 'sqrt(d)']
+    """
+    if PARSER is None or "--" in argv:
+        return argv
+    takes_value, names = set(), []
+    for action in PARSER._actions:
+        names += action.option_strings
+        if action.option_strings and action.nargs != 0:
+            takes_value.update(action.option_strings)
+    found, skip = [], False
+    for i, tok in enumerate(argv[1:], start=1):
+        if skip:
+            skip = False
+            continue
+        if not tok.startswith("-") or tok == "-":
+            continue
+        head = tok.split("=", 1)[0]
+        matches = [n for n in names if n.startswith(head)] if head.startswith("--") else \
+            [n for n in names if n == head]
+        if matches:
+            skip = "=" not in tok and any(m in takes_value for m in matches)
+            continue
+        found.append(i)
+    if len(found) != 1:
+        return argv
+    i = found[0]
+    # as an option value: moved after '--' it would miss its slot (argparse fills the
+    # optional positionals qid and answer together, at the question id)
+    return argv[:i] + [f"{ANSWER_OPTION}={argv[i]}"] + argv[i + 1:]
+
+
 def register(sub) -> None:
+    global PARSER
     p = sub.add_parser("check", help="judge an answer against the derived one (exit 0/1/2)")
+    PARSER = p
     p.add_argument("qid", nargs="?", default=None, help="question id, e.g. q3c (see 'hw7 list')")
     p.add_argument("answer", nargs="?", default=None,
                    help="the answer, e.g. 'sqrt(d)'; '-' reads it from standard input "
                         "(an answer that starts with '-' goes after '--': hw7 check q3c -- -sqrt(d))")
+    p.add_argument(ANSWER_OPTION, dest="answer_text", default=None, help=argparse.SUPPRESS)
     p.add_argument("--show", action="store_true",
                    help="print the symbols the question uses and an example of the syntax")
     p.add_argument("--json", action="store_true", help="print a machine-readable verdict "
@@ -151,6 +204,10 @@ def _run(args) -> int:
     from hw7.checker import judge as ac
 
     fmt = _fmt(args)
+    if getattr(args, "answer_text", None) is not None:  # an answer starting with '-'
+        if args.answer is not None:
+            raise UsageError(f"two answers given: {args.answer!r} and {args.answer_text!r}")
+        args.answer = args.answer_text
     if args.qid is None:
         raise UsageError("give a question id and an ANSWER (or --batch FILE); 'hw7 list' shows the ids")
     timeout = _timeout(args)
