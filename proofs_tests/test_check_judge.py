@@ -625,3 +625,19 @@ def test_a_gradient_label_must_name_the_matrix_asked_for(qid, text, ok):
 
     v = judge(reference_entry(qid), text)
     assert v.exit_code == (0 if ok else 2), v.message
+
+
+@pytest.mark.parametrize("qid, text, status", [
+    # differs only strictly between integers: no counterexample exists in the domain
+    ("q3b", "d + max(0, 10^-20 - abs(d - 7/3))", "unjudged"),
+    ("q3c", "sqrt(d) + max(0, 1/10 - abs(d - 3/2))", "unjudged"),
+    # differs at a real point first found, but also at the integers around it
+    ("q3c", "sqrt(d) + max(0, 1 - abs(d - 5/2))", "refuted"),
+])
+def test_a_counterexample_has_integer_dimensions(reg, qid, text, status):
+    v = ac.judge(ac.reference_entry(qid), text)
+    assert v.status == status, v
+    if status == "refuted":
+        assert sp.Rational(v.counterexample["values"]["d"]).is_Integer
+    else:
+        assert "not an integer" in v.message

@@ -559,14 +559,28 @@ def judge_expr(qid, ans, ref, *, domain=(), reveal: bool = True, read_as: str | 
         return a, b
 
     def refuted(point, a, b, how="counterexample"):
+        real_dims = [s for s in syms if domain_of(s)[2] and not point[s].is_Integer]
+        if real_dims:
+            # dimensions are integers: a point with d = 7/3 is no counterexample. The
+            # integers around it are tried; if none separates, the verdict is undecided
+            for combo in itertools.product(*[(sympy.floor(point[s]), sympy.ceiling(point[s]))
+                                             for s in real_dims[:4]]):
+                p = dict(point)
+                p.update(zip(real_dims, combo))
+                hit = differs_at(p)
+                if hit:
+                    point, (a, b) = p, hit
+                    break
+            else:
+                return undecided("the answers differ only where " + ", ".join(
+                    s.name for s in real_dims) + " is not an integer (e.g. " + ", ".join(
+                    f"{s.name} = {fmt(point[s])}" for s in real_dims) + "); dimensions are "
+                    "integers, and no integer tried separates them")
         at = ", ".join(f"{s.name} = {fmt(point[s])}" for s in syms)
         fa, fb = fmt_pair(a, b)
         text = (f"at {at}: yours = {fa}, expected {fb}" if reveal and at
                 else f"yours = {fa}, expected {fb}" if reveal
                 else f"at {at} the values differ")
-        real_dims = [s.name for s in syms if domain_of(s)[2] and not point[s].is_Integer]
-        if real_dims:
-            text += f" ({', '.join(real_dims)} taken as real: no integer separates the answers there)"
         ce = {"values": {s.name: str(point[s]) for s in syms}, "yours": fa, "text": text}
         if reveal:
             ce["expected"] = fb
