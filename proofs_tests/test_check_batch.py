@@ -81,6 +81,11 @@ BAD_BATCHES = [
     ("b.jsonl", '{"student": "a", "answer": "d"}\n', "line 1: missing key qid"),
     ("b.jsonl", '{"student": "a", "qid": "q3c", "answer": 3}\n', "line 1: answer must be a JSON string"),
     ("b.jsonl", "[" * 100_000 + "]" * 100_000 + "\n", "line 1:"),
+    # json keeps the last of two equal keys silently: which answer is meant is unknown
+    ("b.jsonl", '{"student": "a", "qid": "q3c", "answer": "d", "answer": "sqrt(d)"}\n',
+     "line 1: the key 'answer' appears twice"),
+    ("b.jsonl", '{"student": "a", "qid": "q3c", "answer": "d", "x": {"k": 1, "k": 2}}\n',
+     "line 1: the key 'k' appears twice"),
 ]
 
 

@@ -187,12 +187,29 @@ def _rows_csv(text: str, name: str):
         raise UsageError(f"{name} is empty (want a header row: {','.join(FIELDS)})")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs):
+    """A JSON object whose keys are distinct (json keeps the last of two silently)."""
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
 def _rows_jsonl(text: str, name: str):
     for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, object_pairs_hook=_no_duplicate_keys)
+        except _DuplicateKey as exc:
+            raise UsageError(f"{name}: line {n}: the key {exc.args[0]!r} appears twice (which "
+                             "value is meant cannot be known)") from None
         except RecursionError:
             raise UsageError(f"{name}: line {n}: JSON nested too deeply") from None
         except ValueError as exc:

@@ -227,9 +227,14 @@ def match_option(text: str, options: list, *, strict: bool = False) -> str:
             # is not itself a known different term; unique among the options
             # ("seloss" / "eloss" are other acronyms + "loss", not typos of "mseloss")
             core = re.sub(r"(?:loss|optimi[sz]er|norm)$", "", t)
+            # a typo is inside a word: a separate short word ("weight decay: n", where n
+            # may mean "no") is never taken for a mistyped letter
+            short = [_norm(w) for w in re.findall(r"[^\W_]+", str(text)) if len(w) <= 2]
             near = [opt for opt, al in table
                     if len(core) >= 5 and any(len(a) >= 5 and a[0] == t[0] and _edit1(t, a)
-                                              for a in al)]
+                                              for a in al)
+                    and all(w in {_norm(x) for x in re.findall(r"[^\W_]+", str(opt))}
+                            for w in short)]
             if len(near) == 1:
                 return near[0]
     opts = "; ".join(str(o) for o in options)

@@ -198,6 +198,12 @@ class Builder:
         b, sb = self.build(node[2], depth, power)
         if isinstance(a, Eye) or isinstance(b, Eye):
             return self._add_eye(a, sa, b, sb, sign)
+        # a sum of one vector stays that vector (‖μ + μ‖² is 4‖μ‖², not the scalar (2μ)²)
+        if isinstance(a, _Vec) and isinstance(b, _Vec) and a.name == b.name and a.t == b.t:
+            return _Vec(a.name, a.t, a.coef + sign * b.coef), None
+        for v, other in ((a, b), (b, a)):
+            if isinstance(v, _Vec) and isinstance(other, sympy.Basic) and other == 0:
+                return (v if v is a or sign > 0 else _Vec(v.name, v.t, -v.coef)), None
         if sa not in (None, "list"):
             if sb != sa:
                 if sb is None:
@@ -417,6 +423,12 @@ class Builder:
     def _abs(self, node, depth, power, built=None):
         v, s = built if built is not None else self.build(node[1], depth, power)
         if isinstance(v, _Vec):
+            if v.name in self.vocab.scalars:
+                # μ is both the shared scalar mean and the vector μ ∈ R^d (Q3): |μ|² is μ²
+                # or ‖μ‖², answers that differ by a factor d; neither reading is safe
+                raise ParseError(f"|{v.name}| reads two ways here ({v.name} is both a shared "
+                                 f"scalar mean and a vector): write {v.name}² for the scalar, "
+                                 f"or ‖{v.name}‖² (or {v.name}ᵀ{v.name}) for the vector")
             self.note(f"read |{v.name}| as ‖{v.name}‖ ({v.name} is a vector)")
             return self._norm_of(v), None
         if s not in (None, "list"):

@@ -519,7 +519,11 @@ class Vocab:
         names = list(self.vectors)
         for a in range(len(names)):
             for b in range(a + 1, len(names)):
-                self.words.setdefault(names[a] + names[b], ("sym", names[a] + names[b]))
+                # qk and kq are one inner product (kᵀq = qᵀk); the question's own name wins
+                x, y = names[a], names[b]
+                canon = next((n for n in (x + y, y + x) if n in symbols), x + y)
+                for spelt in (x + y, y + x):
+                    self.words.setdefault(spelt, ("sym", canon))
         self.scalars = {n for n in symbols}
         for spelt, name in _GREEK_NAMES.items():
             if name in self.words:
