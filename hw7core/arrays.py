@@ -30,7 +30,7 @@ import numpy as np
 
 from hw7core.errors import InputError
 
-__all__ = ["check_array"]
+__all__ = ["check_array", "check_size"]
 
 _KIND_NAMES = {"O": "an object array", "U": "a string array", "S": "a bytes array",
                "V": "a structured array", "M": "a datetime array", "m": "a timedelta array"}
@@ -102,3 +102,23 @@ def check_array(x, name: str = "X", *, ndim: int | None = None, min_ndim: int | 
         if not fin.all():
             _nonfinite(name, ~fin, out.size)
     return out
+
+
+def check_size(name: str, value, *, allow_none: bool = False) -> int | None:
+    """A size argument (chunk, threads, samples): a Python/numpy integer ≥ 1 (not a bool
+    or float), or None where ``allow_none``; else a one-line InputError naming it.
+
+    >>> check_size("chunk", 256)
+    256
+    >>> check_size("chunk", 0)
+    Traceback (most recent call last):
+    ...
+    hw7core.errors.InputError: chunk must be ≥ 1, got 0
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InputError(f"{name} must be an integer ≥ 1, got {value!r}")
+    if int(value) < 1:
+        raise InputError(f"{name} must be ≥ 1, got {int(value)}")
+    return int(value)

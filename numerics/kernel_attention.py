@@ -50,7 +50,7 @@ import numpy as np
 import torch
 
 from hw7core import native
-from hw7core.arrays import check_array
+from hw7core.arrays import check_array, check_size  # check_size: re-exported (public here)
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
@@ -422,18 +422,6 @@ def _nonpositive_den(den: torch.Tensor, idx: int, fmap=None) -> InputError:
                "use a non-negative similarity")
     return InputError(f"the kernel's normaliser Σ_j sim(q_i, k_j) (eq. (6)'s denominator) is "
                       f"{float(den.flatten()[idx]):.3g} (≤ 0) at {where}: {why}")
-
-
-def check_size(name: str, value, *, allow_none: bool = False) -> int | None:
-    """A size argument (chunk, threads): a Python/numpy integer ≥ 1 (not a bool or float),
-    or None where ``allow_none``; else one-line InputError."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InputError(f"{name} must be an integer ≥ 1, got {value!r}")
-    if int(value) < 1:
-        raise InputError(f"{name} must be ≥ 1, got {int(value)}")
-    return int(value)
 
 
 def check_flag(name: str, value) -> bool:

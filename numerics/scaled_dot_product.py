@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from hw7core.arrays import check_size
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 from numerics.montecarlo import Z_MAX, zscore
@@ -120,9 +121,10 @@ def dot_moments_numpy(d: int, mu, sigma: float, n: int, seed: int = 0,
     ``rho`` (default 0: q and k independent). ``mu``/``mu_k``: a number (shared by
     every coordinate) or a length-d vector. Seeded by ``seed`` (recorded in the result).
     Raises :class:`~hw7core.errors.InputError` for d < 1, n < 2, σ ≤ 0 or non-finite,
-    a mean of the wrong shape or non-finite, or ρ outside [-1, 1].
+    a mean of the wrong shape or non-finite, ρ outside [-1, 1], or chunk < 1.
     """
     mu_arr, mu_k_arr, sigma, sigma_k, rho = _validate(d, mu, sigma, n, mu_k, sigma_k, rho)
+    chunk = check_size("chunk", chunk)   # chunk ≤ 0 looped forever
     rng = np.random.default_rng(seed)
     # centre power sums near the mean for accuracy
     shift = float(mu_arr @ mu_k_arr) + d * rho * sigma * sigma_k
@@ -150,6 +152,7 @@ def dot_moments_torch(d: int, mu, sigma: float, n: int, seed: int = 0, device=No
     import torch
 
     mu_arr, mu_k_arr, sigma, sigma_k, rho = _validate(d, mu, sigma, n, mu_k, sigma_k, rho)
+    chunk = check_size("chunk", chunk)   # chunk ≤ 0 looped forever
     dev = resolve_device(device)
     gen = torch.Generator(device=dev).manual_seed(int(seed))
     mu_t = torch.as_tensor(mu_arr, dtype=torch.float64, device=dev)

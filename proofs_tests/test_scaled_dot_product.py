@@ -123,6 +123,14 @@ def test_bad_input_is_one_clear_error(bad):
         N.dot_moments_numpy(**bad)
 
 
+@pytest.mark.parametrize("fn", [N.dot_moments_numpy, N.dot_moments_torch])
+@pytest.mark.parametrize("chunk", [0, -1, 2.5, True, None])
+def test_a_chunk_below_one_is_refused_not_looped_on(fn, chunk):
+    # chunk = 0 made the sampling loop spin forever (a fresh user's finding)
+    with pytest.raises(InputError, match="chunk"):
+        fn(4, 0.0, 1.0, 100, chunk=chunk)
+
+
 def test_vector_mean_general_case():
     mu = np.array([0.5, -1.0, 2.0])
     est = N.dot_moments_numpy(3, mu, 0.8, 200_000, seed=3)
