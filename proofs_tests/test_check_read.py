@@ -264,6 +264,7 @@ def test_round_trip_property_catches_a_wrong_parser():
 # ---------------------------------------------------------------- issue 12: how people write
 
 Q3 = dict(kind="expr", symbols=("d", "sigma", "mu"), vectors={"mu": "d"})
+Q3_VECTOR = dict(kind="expr", symbols=("d", "sigma"), vectors={"mu": "d"})   # μ only a vector
 Q5 = dict(kind="bigo", symbols=("N", "D", "M"))
 MAT = dict(kind="matrix", symbols=("lam",), shapes=SHAPES)
 SIM = dict(kind="expr", symbols=(), vectors={"q": "D", "k": "D"})
@@ -315,7 +316,12 @@ NOTATIONS = [
     ("μᵀ(2μ)", Q3, 2 * norm2_mu),
     ("‖2μ‖²", Q3, 4 * norm2_mu),
     ("(qᵀk)² + 2qᵀk + 1", SIM, (qk + 1) ** 2),
-    ("|μ|²", Q3, norm2_mu),
+    # |μ| of a vector-only μ is its norm (where μ is also the shared scalar mean it is
+    # ambiguous and refused: test_abs_of_a_mean_that_is_both_scalar_and_vector_is_refused)
+    ("|μ|²", Q3_VECTOR, norm2_mu),
+    ("‖μ + μ‖²", Q3, 4 * norm2_mu),
+    ("μᵀ(μ + 0)", Q3, norm2_mu),
+    ("(kq + 1)²", SIM, (qk + 1) ** 2),
     ("‖μ‖", Q3, sp.sqrt(norm2_mu)),
     ("dμ²", Q3, d * mu**2),
     ("d*mu^2", Q3, d * mu**2),
@@ -490,6 +496,13 @@ def test_heavy_input_is_refused_quickly(text, fragment):
                      symbols=("d",))
     assert time.perf_counter() - t0 < 1.0  # the judge's limit is 5 s; refusing is cheap
     assert fragment in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("text", ["|μ|²", "d|μ|²", "d*abs(mu)^2", r"d\left|\mu\right|^2"])
+def test_abs_of_a_mean_that_is_both_scalar_and_vector_is_refused(text):
+    # μ² (shared scalar mean) or ‖μ‖² (vector mean): a factor d apart, so neither is read
+    with pytest.raises(ParseError, match="reads two ways"):
+        parse_answer(text, **Q3)
 
 
 def test_reading_latex_opens_no_file_and_runs_nothing(monkeypatch):
