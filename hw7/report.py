@@ -274,11 +274,9 @@ def _previous_key(out: OutputDir, qid: str, ctx: Context) -> dict | None:
             f"{SCHEMA}); rebuild it whole without --only, or choose another folder")
     old_var, new_var = meta.get("variant"), mine.get("variant")
     if (old_var or {}).get("digest") != (new_var or {}).get("digest"):
-        def name(v):
-            return f"variant {v.get('name')!r}" if v else "the homework as set"
         raise OutputRefused(f"cannot merge --only {qid} into {where}: its key is for "
-                            f"{name(old_var)}, this run for {name(new_var)}; rebuild it whole "
-                            f"without --only, or choose another folder")
+                            f"{_variant_name(old_var)}, this run for {_variant_name(new_var)}; "
+                            f"choose another folder")
     known = {s.qid for s in sections()}
     unknown = [q for q in key["answers"] if q not in known]
     if unknown:
@@ -286,6 +284,29 @@ def _previous_key(out: OutputDir, qid: str, ctx: Context) -> dict | None:
                             f"this version does not define ({', '.join(unknown[:5])}); rebuild "
                             f"it whole without --only")
     return key
+
+
+def _variant_name(v: dict | None) -> str:
+    if not v:
+        return "the homework as set"
+    return f"variant {v.get('name')!r} (settings {v.get('digest')})"
+
+
+def _refuse_other_variant(out: OutputDir, ctx: Context) -> None:
+    """A whole build never replaces a key made for another variant (``hw7 answers --variant
+    X`` without ``--out`` used to replace the committed homework key in docs/answers)."""
+    path = out.previous_path("answers.json")
+    if path is None:
+        return
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("meta") or {}
+    except (OSError, ValueError, AttributeError):
+        return   # not a readable key: the output folder's own rules apply
+    old_var, new_var = meta.get("variant"), run_meta(ctx).get("variant")
+    if (old_var or {}).get("digest") != (new_var or {}).get("digest"):
+        raise OutputRefused(f"{out.target} holds the key for {_variant_name(old_var)}; this run "
+                            f"is for {_variant_name(new_var)} and would replace it: choose "
+                            f"another --out")
 
 
 def merge_keys(old: dict, new: dict) -> dict:
@@ -327,6 +348,8 @@ def build_into(ctx: Context, out_dir: Path, qid: str | None = None, *,
                    expected=KEY_FILES, tool=run_meta(ctx)["tool"]) as out:
         if qid is not None:
             _previous_key(out, qid, ctx)      # refuses a key it cannot merge into, up front
+        else:
+            _refuse_other_variant(out, ctx)
         read_sha = out.previous.get("answers.json")      # the key this run merges into
         ctx.figures_dir = out.stage / "figures"
         answers, meta = build(ctx, qid)

@@ -64,7 +64,8 @@ __all__ = [
 ]
 
 MAX_BYTES = 64 * 1024          # a variant file is a few lines
-MAX_DEGREE = 6                 # symbolic proofs of φ(q)ᵀφ(k) = (qᵀk + c)^p grow with p
+MAX_DEGREE = 5                 # the key's full-map checks hold D^p entries: at p = 6 a
+                               # build needed 24 GB (a tester's finding); p = 5 takes 1.8 GB
 MAX_Q4 = {"N": 8, "D": 6, "M": 6}   # Q4(b) computes softmax limits and Jacobians symbolically
 MAX_ENTRY = 10**6
 MAX_OFFSET = 10**6
@@ -169,7 +170,7 @@ def load(path: str | Path) -> Variant:
     if len(raw) > MAX_BYTES:
         raise InputError(f"variant file {p} is larger than {MAX_BYTES} bytes")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")   # a byte-order mark (some editors write one) is dropped
     except UnicodeDecodeError:
         raise InputError(f"variant file {p} is not UTF-8 text") from None
     return parse(text, origin=str(p), default_name=p.stem)
@@ -186,6 +187,9 @@ def parse(text: str, *, origin: str = "variant", default_name: str = "variant") 
     name = doc.get("name", default_name)
     if not isinstance(name, str) or not name.strip() or len(name) > 80 or "\n" in name:
         err("name must be a one-line string of 1–80 characters")
+    if not all(ch.isalnum() or ch in " ._-+()," for ch in name):
+        # the name goes into the key's Markdown and HTML headers and its file names
+        err(f"name may hold letters, digits, spaces and . _ - + ( ) , only, got {name!r}"[:200])
     desc = doc.get("description", "")
     if not isinstance(desc, str) or len(desc) > 2000:
         err("description must be a string of at most 2000 characters")
@@ -269,6 +273,12 @@ def _matrix(x, where: str, err: _Err, rows_max: int, cols_max: int) -> tuple:
 
 def _q4(t: dict, err: _Err) -> Q4Variant:
     base = Q4Variant()
+    given = [k for k in ("keys", "values", "query") if k in t]
+    if given and len(given) < 3:
+        # a partial instance would be completed from the printed homework without a word
+        missing = [k for k in ("keys", "values", "query") if k not in t]
+        err(f"q4 gives {', '.join(given)} but not {', '.join(missing)}: a Q4 instance "
+            "needs keys, values and query together")
     keys = _matrix(t["keys"], "q4.keys", err, MAX_Q4["N"], MAX_Q4["D"]) if "keys" in t \
         else base.keys
     values = _matrix(t["values"], "q4.values", err, MAX_Q4["N"], MAX_Q4["M"]) \
@@ -306,7 +316,13 @@ def _q5(t: dict, err: _Err) -> Q5Variant:
     if p < 1:
         err(f"q5.degree must be at least 1, got {p}")
     if p > MAX_DEGREE:
-        err(f"q5.degree must be at most {MAX_DEGREE}, got {p}")
+        err(f"q5.degree must be at most {MAX_DEGREE} (the full feature map has D^p entries), "
+            f"got {p}")
+    if p == 1:
+        # φ = (√c, x): every multinomial weight is 1, so Q5(b)'s mutation (the map without
+        # its weights) is the map itself and no check can refute it
+        err("q5.degree must be at least 2: at p = 1 the kernel qᵀk + c is linear and its "
+            "feature map (√c, x) has no weights for Q5(b) to check")
     c = t.get("offset", 1)
     if isinstance(c, bool) or not isinstance(c, (int, float)):
         err(f"q5.offset must be a number, got {_kind(c)} {c!r}"[:200])
@@ -316,6 +332,11 @@ def _q5(t: dict, err: _Err) -> Q5Variant:
         err(f"q5.offset must be ≥ 0 (the feature map has √c-weighted entries), got {c!r}")
     if c > MAX_OFFSET:
         err(f"q5.offset must be at most {MAX_OFFSET}, got {c!r}")
+    if p % 2 == 1 and c == 0:
+        # (qᵀk)^p with p odd is negative whenever qᵀk is: the normaliser of eq. (6) is then
+        # ≤ 0 on half the inputs and Q5(b)'s attention cannot be confirmed
+        err(f"q5: an odd degree (p = {p}) needs an offset c > 0: (qᵀk)^{p} is negative "
+            "whenever qᵀk is, so attention with it is undefined on half the inputs")
     # the decimal as written (repr is the shortest string that reads back to the float)
     off = sp.Integer(c) if isinstance(c, int) else sp.Rational(repr(c))
     return Q5Variant(degree=int(p), offset=off)

@@ -53,8 +53,16 @@ def q4_instances(draw):
 offsets = st.one_of(st.integers(0, 10**6).map(sp.Integer),
                     st.floats(0, 1e6, allow_nan=False, allow_infinity=False)
                     .map(lambda x: sp.Rational(repr(x))))
-names = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")),
+names = st.text(st.one_of(st.characters(categories=("L", "Nd")), st.sampled_from(" ._-+(),")),
                 min_size=1, max_size=40).filter(lambda s: s.strip() == s and s)
+
+
+@st.composite
+def kernels(draw):
+    """(p, c) a key can be built for: 2 ≤ p ≤ MAX_DEGREE, and c > 0 when p is odd."""
+    p = draw(st.integers(2, variants.MAX_DEGREE))
+    c = draw(offsets.filter(lambda c: p % 2 == 0 or c > 0))
+    return variants.Q5Variant(p, c)
 
 
 @st.composite
@@ -66,7 +74,7 @@ def valid_variants(draw):
         q2=variants.Q2Variant(draw(st.sampled_from(["sum", "mean"]))),
         q3=variants.Q3Variant(draw(st.sampled_from(["divide", "multiply"]))),
         q4=draw(q4_instances().filter(lambda v: _unique_max(v.keys, v.query))),
-        q5=variants.Q5Variant(draw(st.integers(1, variants.MAX_DEGREE)), draw(offsets)),
+        q5=draw(kernels()),
     )
 
 
@@ -306,12 +314,12 @@ def test_answers_follow_the_variant_derive_only():
                        - 1 / sp.sqrt(sp.Symbol("d"))) == 0
 
 
-@pytest.mark.parametrize("p, c", [(1, 2), (2, 1), (3, 1), (4, 0)])
+@pytest.mark.parametrize("p, c", [(5, 2), (2, 1), (3, 1), (4, 0)])
 def test_q5a_wording_follows_the_kernel_degree(p, c):
     """Q5(a)'s explanation names the variant's kernel (qᵀk + c)^p: an even degree as a
     non-negative example, an odd one as a sign-changing sim; never the homework's
     (qᵀk + 1)² or the word 'quadratic' under another kernel."""
-    sup = {1: "", 2: "²", 3: "³", 4: "⁴"}[p]
+    sup = {1: "", 2: "²", 3: "³", 4: "⁴", 5: "⁵"}[p]
     base = "qᵀk" if c == 0 else f"qᵀk + {c}"
     kern = base if p == 1 else f"({base}){sup}"
     v = variants.parse(f"[q5]\ndegree = {p}\noffset = {c}\n")
@@ -402,10 +410,13 @@ def test_default_variant_key_equals_the_default_key(tmp_path):
     assert _run_cli(["answers", "--variant", str(VARIANTS / "default.toml"), "--only", "q4a",
                      "--out", str(b), "--quiet"])[0] == 0
     ka, kb = (json.loads((p / "answers.json").read_text(encoding="utf-8")) for p in (a, b))
-    assert "variant" not in ka["meta"] and kb["meta"]["variant"]["name"] == "default"
-    kb["meta"].pop("variant")
+    # the homework's own settings are the homework: no variant recorded, the same key, and
+    # --check against the default key passes (a tester found it 'stale')
+    assert "variant" not in ka["meta"] and "variant" not in kb["meta"]
     ka["meta"].pop("runs", None), kb["meta"].pop("runs", None)
     assert report.diff_keys(ka, kb) == []
+    assert _run_cli(["answers", "--check", "--variant", str(VARIANTS / "default.toml"),
+                     "--only", "q4a", "--out", str(a), "--quiet"])[0] == 0
 
 
 # ---------------------------------------------------------------- the budget table
@@ -519,3 +530,41 @@ def test_autoencoder_config_takes_the_budget_not_a_profile(monkeypatch):
         (args, kw), = calls
         assert len(args) == 2 and "profile" not in kw
         assert kw["small_data_epochs"] == budget.BUDGETS[profile].q1a_small_data_epochs
+
+
+# ---------------------------------------------------------------- a tester's findings
+def test_a_whole_variant_build_never_replaces_another_variants_key(tmp_path):
+    """``hw7 answers --variant X`` with the default --out replaced the committed homework
+    key; a whole build into a folder holding another variant's key is refused, untouched."""
+    out = tmp_path / "key"
+    assert _run_cli(["answers", "--only", "q4a", "--out", str(out), "--quiet"])[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    rc, _, stderr = _run_cli(["answers", "--variant", str(VARIANTS / "cubic-kernel.toml"),
+                              "--out", str(out), "--quiet"])
+    assert rc == 2 and "holds the key for the homework as set" in stderr
+    assert "cubic-kernel" in stderr and "\n" not in stderr.strip()
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    # and the other way round, naming both variants' settings
+    rc, _, stderr = _run_cli(["answers", "--variant", str(VARIANTS / "cubic-kernel.toml"),
+                              "--only", "q4a", "--out", str(out), "--quiet"])
+    assert rc == 2 and "this run for variant 'cubic-kernel' (settings" in stderr
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("[q5]\ndegree = 6\n", "at most 5"),              # D^6 full-map entries: 24 GB
+    ("[q5]\ndegree = 1\n", "at least 2"),             # weights all 1: nothing to check
+    ("[q5]\ndegree = 3\noffset = 0\n", "odd degree (p = 3) needs an offset c > 0"),
+    ("[q4]\nquery = [1, 2, 1]\n", "q4 gives query but not keys, values"),
+    ("[q4]\nkeys = [[1, 0], [0, 1]]\nvalues = [[1], [2]]\n", "but not query"),
+    ('name = "<script>x</script>"\n', "name may hold"),
+])
+def test_variants_a_key_cannot_be_built_for_are_refused(text, needle):
+    with pytest.raises(InputError, match=None) as ei:
+        variants.parse(text)
+    assert needle in str(ei.value) and "\n" not in str(ei.value)
+
+
+def test_a_byte_order_mark_is_read(tmp_path):
+    p = tmp_path / "bom.toml"
+    p.write_bytes("\ufeff[q5]\ndegree = 3\noffset = 1\n".encode("utf-8"))
+    assert variants.load(p).q5.degree == 3

@@ -19,10 +19,14 @@ def add_argument(parser, help: str) -> None:
 
 
 def load(args) -> Variant | None:
-    """The variant named by ``args.variant``, validated (InputError, one line), or None."""
+    """The variant named by ``args.variant``, validated (InputError, one line), or None —
+    also for a file whose settings are the homework's own (variants/default.toml): that
+    is the homework, so its key is the default key (``--check`` and ``--only`` merges
+    against docs/answers work), whatever the file's name."""
     path = getattr(args, "variant", None)
     if path is None:
         return None
     from hw7.variants import load as load_file
 
-    return load_file(path)
+    v = load_file(path)
+    return None if v.is_default else v
