@@ -194,6 +194,26 @@ def finite_difference_gradients(loss, wrt, values: dict) -> dict:
     return out
 
 
+def _term_scale(loss, values: dict) -> float:
+    """Σ |term| of the loss expanded into traces of products (Tr is linear): the size of
+    what cancels in the loss and its gradient. At a minimum such as ‖X − WX‖² at W = I
+    the loss is 0 while its terms are ~‖X‖²; |loss| alone made the error a division by
+    zero (1e292). Falls back to |loss| when the expansion cannot be evaluated."""
+    whole = abs(float(_numpy_value(loss, values)))
+    try:
+        terms = []
+        for t in sp.Add.make_args(sp.expand(loss)):
+            coef, rest = t.as_coeff_Mul()
+            if isinstance(rest, sp.Trace):
+                terms += [coef * sp.Trace(u) for u in sp.Add.make_args(sp.expand(rest.arg))]
+            else:
+                terms.append(t)
+        total = sum(abs(float(_numpy_value(t, values))) for t in terms)
+    except Exception:  # noqa: BLE001 - the scale is then the loss's own size
+        return whole
+    return max(whole, total) if np.isfinite(total) else whole
+
+
 def confirm_gradient(loss, grads: dict, values: dict, *, device=None,
                      autograd_rtol: float = AUTOGRAD_RTOL,
                      fd_rtol: float = FD_RTOL) -> GradientConfirmation:
@@ -207,14 +227,16 @@ def confirm_gradient(loss, grads: dict, values: dict, *, device=None,
     wrt = list(grads)
     auto = autograd_gradients(loss, wrt, values, device=device)
     fd = finite_difference_gradients(loss, wrt, values)
-    L = abs(float(_numpy_value(loss, values)))
+    L = _term_scale(loss, values)
     res = GradientConfirmation(tolerances={"autograd": autograd_rtol,
                                            "finite differences": fd_rtol})
     for w, g in grads.items():
         G = np.broadcast_to(_numpy_value(g, values), auto[w].shape)
-        scale_a = max(np.abs(auto[w]).max(), np.finfo(float).tiny)
-        res.autograd_error[w] = float(np.abs(G - auto[w]).max() / scale_a)
         wmax = max(1.0, float(np.abs(np.asarray(values[w], float)).max()))
+        # the gradient's scale: its size, or (where it vanishes, e.g. at a minimum) the
+        # size of the loss's terms per unit of w — never a division by ~0
+        scale_a = max(np.abs(auto[w]).max(), np.abs(G).max(), L / wmax, np.finfo(float).tiny)
+        res.autograd_error[w] = float(np.abs(G - auto[w]).max() / scale_a)
         scale_f = max(np.abs(G).max(), L / wmax, np.finfo(float).tiny)
         res.fd_error[w] = float(np.abs(G - fd[w]).max() / scale_f)
     return res

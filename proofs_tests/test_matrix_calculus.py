@@ -84,3 +84,23 @@ def test_bad_values_are_one_clear_error():
         NM.confirm_gradient(loss, {W1: MC.gradient(loss, W1)}, vals)
     with pytest.raises(InputError, match="no value"):
         NM.confirm_gradient(loss, {W1: MC.gradient(loss, W1)}, {X: vals[X], W1: vals[W1]})
+
+
+def test_confirmation_at_a_minimum_is_relative_to_the_terms_not_to_zero():
+    """At W = I the loss ‖X − WX‖² and its gradient are 0: the errors were divided by ~0
+    (fd_error 6e292, a correct gradient rejected). They are relative to the size of the
+    loss's terms; a gradient that is not 0 there is still refuted."""
+    import numpy as np
+    import sympy as sp
+
+    from derivations.matrix_calculus import frobenius_sq, gradient
+    from numerics.matrix_calculus import confirm_gradient
+
+    X, W = sp.MatrixSymbol("X", 3, 4), sp.MatrixSymbol("W", 3, 3)
+    loss = frobenius_sq(X - W * X)
+    g = gradient(loss, W)
+    vals = {X: np.random.default_rng(0).standard_normal((3, 4)), W: np.eye(3)}
+    ok = confirm_gradient(loss, {W: g}, vals)
+    assert ok.passed and ok.fd_error[W] < 1e-8 and ok.autograd_error[W] < 1e-12
+    bad = confirm_gradient(loss, {W: g + X * X.T}, vals)
+    assert not bad.passed and bad.fd_error[W] > 0.1
