@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from hw7core.errors import InputError
 
+__all__ = ["resolve_device"]
+
 
 def resolve_device(device=None):
     """Return a ``torch.device`` for ``device`` (None/"cpu"/"cuda"/"cuda:N"/torch.device).

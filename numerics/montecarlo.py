@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+from hw7core.errors import InputError
+
 __all__ = ["Z_MAX", "zscore", "within"]
 
 # 5 standard errors: a two-sided normal tail of 5.7e-7 per comparison, so a correct
@@ -28,6 +30,8 @@ def zscore(estimate: float, se: float, predicted: float) -> float:
     estimate: the Monte Carlo estimate; se: its standard error (≥ 0, same units);
     predicted: the derived value being confirmed.
     """
+    if not (se >= 0):   # negative or NaN: not a standard error
+        raise InputError(f"a standard error must be a number ≥ 0, got {se!r}")
     diff = estimate - predicted
     if se == 0:
         return 0.0 if diff == 0 else math.copysign(math.inf, diff)

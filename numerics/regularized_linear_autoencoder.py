@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from hw7core.arrays import check_size
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 from numerics.linear_autoencoder import (
@@ -78,7 +79,8 @@ def weight_decay(lam, m: int, n: int, batch_size: int | None = None, *,
                  objective: str = "sum", reduction: str = "mean") -> float:
     """SGD ``weight_decay`` that makes SGD on nn.MSELoss minimise L_λ (the derived map).
 
-    objective: "sum" (eq. (3) as written) or "1/n" (1/n on the reconstruction term).
+    objective: "sum" (eq. (3) as written) or "1/n" (also "mean", as in variant files: 1/n
+    on the reconstruction term). m, n, batch_size: integers ≥ 1 (InputError otherwise).
     reduction: nn.MSELoss's reduction, "mean" (default) or "sum" (then B matters).
     """
     import sympy as sp
@@ -86,6 +88,9 @@ def weight_decay(lam, m: int, n: int, batch_size: int | None = None, *,
     from derivations.regularized_linear_autoencoder import derive
 
     lam = check_lam(lam)
+    m, n = check_size("m", m), check_size("n", n)   # m = 0 gave a complex-number TypeError
+    batch_size = check_size("batch_size", batch_size, allow_none=True)
+    objective = {"mean": "1/n"}.get(objective, objective)   # the variant files' name for it
     key = (objective, reduction)
     table = derive().weight_decay
     if key not in table:

@@ -125,6 +125,8 @@ def dot_moments_numpy(d: int, mu, sigma: float, n: int, seed: int = 0,
     """
     mu_arr, mu_k_arr, sigma, sigma_k, rho = _validate(d, mu, sigma, n, mu_k, sigma_k, rho)
     chunk = check_size("chunk", chunk)   # chunk ≤ 0 looped forever
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed must be an integer ≥ 0, got {seed!r}")
     rng = np.random.default_rng(seed)
     # centre power sums near the mean for accuracy
     shift = float(mu_arr @ mu_k_arr) + d * rho * sigma * sigma_k
@@ -153,6 +155,8 @@ def dot_moments_torch(d: int, mu, sigma: float, n: int, seed: int = 0, device=No
 
     mu_arr, mu_k_arr, sigma, sigma_k, rho = _validate(d, mu, sigma, n, mu_k, sigma_k, rho)
     chunk = check_size("chunk", chunk)   # chunk ≤ 0 looped forever
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed must be an integer ≥ 0, got {seed!r}")
     dev = resolve_device(device)
     gen = torch.Generator(device=dev).manual_seed(int(seed))
     mu_t = torch.as_tensor(mu_arr, dtype=torch.float64, device=dev)

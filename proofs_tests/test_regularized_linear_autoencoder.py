@@ -392,3 +392,23 @@ def test_lae_json_keeps_values():
     assert jsonable({"a": np.bool_(True), "b": np.float32(0.5), "c": [np.inf, -np.inf, np.nan],
                      "d": np.arange(2)}) == {"a": True, "b": 0.5, "c": ["inf", "-inf", "nan"],
                                              "d": [0, 1]}
+
+
+@pytest.mark.parametrize("kw, needle", [
+    (dict(m=0, n=5), "m must be"), (dict(m=5, n=-1), "n must be"),
+    (dict(m=5, n=5, batch_size=0, reduction="sum"), "batch_size must be"),
+    (dict(m=5.5, n=5), "m must be an integer"),
+])
+def test_weight_decay_sizes_are_checked(kw, needle):
+    # m = 0 raised a complex-number TypeError; n = -1 gave a negative weight decay
+    from hw7core.errors import InputError
+    from numerics.regularized_linear_autoencoder import weight_decay
+
+    with pytest.raises(InputError, match=needle):
+        weight_decay(0.1, **kw)
+
+
+def test_weight_decay_reads_the_variant_files_name_for_the_mean_convention():
+    from numerics.regularized_linear_autoencoder import weight_decay
+
+    assert weight_decay(0.1, 5, 10, objective="mean") == weight_decay(0.1, 5, 10, objective="1/n")

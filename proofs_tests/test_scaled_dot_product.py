@@ -184,3 +184,17 @@ def test_forgetting_the_correlation_is_refuted(general_formulas):
 def test_bad_correlated_input_is_one_clear_error(bad):
     with pytest.raises(InputError):
         N.dot_moments_numpy(3, 0.0, 1.0, 10, **bad)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True])
+def test_a_bad_seed_is_one_clear_error(seed):
+    with pytest.raises(InputError, match="seed"):
+        N.dot_moments_numpy(4, 0.0, 1.0, 100, seed=seed)
+
+
+@pytest.mark.parametrize("se", [-1.0, float("nan")])
+def test_zscore_refuses_a_negative_standard_error(se):
+    from numerics.montecarlo import zscore
+
+    with pytest.raises(InputError, match="standard error"):
+        zscore(1.0, se, 0.0)
