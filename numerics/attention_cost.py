@@ -243,13 +243,6 @@ def _both_clocks(call, reps: int, dev) -> tuple[list[float], list[float]]:
 
 def sweep(ns: dict, *, d: int = 16, m: int = 16, repeats: int = 3, seed: int = 0, device=None,
           threads: int | None = 1, progress=lambda it, desc="": it) -> dict:
-    with torch_threads(threads):
-        out = _sweep(ns, d=d, m=m, repeats=repeats, seed=seed, device=device, progress=progress)
-    out["threads"] = threads or torch.get_num_threads()
-    return out
-
-
-def _sweep(ns: dict, *, d: int, m: int, repeats: int, seed: int, device, progress) -> dict:
     """Time and peak memory of softmax (eq. 7) and linear (eq. 8) attention over N.
 
     ``ns`` maps an implementation name ("softmax", "linear") to its N values (softmax
@@ -263,7 +256,17 @@ def _sweep(ns: dict, *, d: int, m: int, repeats: int, seed: int, device, progres
     the time fit used (``time_key``) and the fitted (slope, intercept) of log time and
     log peak memory against log N; time is fitted on the three largest N, where the
     asymptotic term dominates fixed per-call overheads.
+
+    ``threads``: torch's intra-op threads while timing (default 1; None leaves the setting).
     """
+    with torch_threads(threads):
+        out = _sweep(ns, d=d, m=m, repeats=repeats, seed=seed, device=device, progress=progress)
+    out["threads"] = threads or torch.get_num_threads()
+    return out
+
+
+def _sweep(ns: dict, *, d: int, m: int, repeats: int, seed: int, device, progress) -> dict:
+    """The work of :func:`sweep` (see its docstring)."""
     dev = resolve_device(device)
     cpu_clock = dev.type == "cpu"
     out = {"d": d, "m": m, "seed": seed, "device": str(dev),
@@ -357,12 +360,6 @@ def matmul_rate(size: int = 2048, *, repeats: int = 3, device=None) -> float:
 
 def benchmark(n: int = 16384, d: int = 16, m: int = 16, *, repeats: int = 5, seed: int = 0,
               model_flops: float | None = None, device=None, threads: int | None = None) -> dict:
-    with torch_threads(threads):
-        return _benchmark(n, d, m, repeats=repeats, seed=seed, model_flops=model_flops,
-                          device=device)
-
-
-def _benchmark(n, d, m, *, repeats, seed, model_flops, device) -> dict:
     """Q5(d) performance: quadratic-kernel linear attention vs scaled_dot_product_attention.
 
     float32, non-causal, one head, all timings under ``torch.inference_mode`` with the same
@@ -373,7 +370,16 @@ def _benchmark(n, d, m, *, repeats, seed, model_flops, device) -> dict:
     Efficiency = (model FLOPs / time) / matmul FLOP rate, both measured here.
     ``model_flops`` defaults to the matmul FLOPs FlopCounterMode counts for the stock-op
     path (it cannot see inside the native kernel).
+
+    ``threads``: torch's intra-op threads while timing (None leaves the setting).
     """
+    with torch_threads(threads):
+        return _benchmark(n, d, m, repeats=repeats, seed=seed, model_flops=model_flops,
+                          device=device)
+
+
+def _benchmark(n, d, m, *, repeats, seed, model_flops, device) -> dict:
+    """The work of :func:`benchmark` (see its docstring)."""
     dev = resolve_device(device)
     Q, K, V = random_qkv(n, d, m, seed=seed, device=dev)
     sdpa = torch.nn.functional.scaled_dot_product_attention
