@@ -26,6 +26,8 @@ from functools import cache
 import sympy as sp
 from sympy import stats
 
+from hw7core.errors import InputError
+
 # Symbols follow the homework: d (dimension), sigma, mu (shared per-coordinate mean),
 # mu_i (coordinate i of the vector mean), s (the scale the score is divided by).
 d = sp.Symbol("d", positive=True, integer=True)
@@ -88,6 +90,8 @@ def coordinate_moments(m: sp.Expr, sd: sp.Expr, m_k: sp.Expr | None = None,
     (m**2 + 1/2, 3*m**2 + 5/4)
     """
     corr = sp.sympify(corr, strict=True)
+    m, sd = sp.sympify(m, strict=True), sp.sympify(sd, strict=True)
+    _check_law(sd, sd if sd_k is None else sp.sympify(sd_k, strict=True), corr)
     if corr != 0 or m_k is not None or sd_k is not None:
         m_k = m if m_k is None else sp.sympify(m_k, strict=True)
         sd_k = sd if sd_k is None else sp.sympify(sd_k, strict=True)
@@ -128,6 +132,19 @@ def _pair_moments(m, sd, m_k, sd_k, corr) -> tuple[sp.Expr, sp.Expr]:
     return mean, var
 
 
+def _check_law(sd, sd_k, corr, dim=None) -> None:
+    """One-line InputError where a value is certainly outside its domain: σ ≤ 0, |ρ| > 1,
+    a dimension that is not a positive integer (symbols pass: their assumptions decide).
+    Without it, corr = 2 returned Var = 5d and σ = 0 a sympy.stats ValueError."""
+    for name, v in (("sigma_q", sd), ("sigma_k", sd_k)):
+        if v.is_positive is False or v.is_real is False:
+            raise InputError(f"{name} must be > 0, got {v}")
+    if corr.is_real is False or (corr.is_number and abs(corr) > 1):
+        raise InputError(f"the correlation must lie in [-1, 1], got {corr}")
+    if dim is not None and (dim.is_positive is False or dim.is_integer is False):
+        raise InputError(f"the dimension must be a positive integer, got {dim}")
+
+
 def dot_product_moments(dim: sp.Expr = d, mean_q: sp.Expr = mu_q[i], mean_k: sp.Expr = mu_k[i],
                         sigma_q: sp.Expr = sigma, sigma_k: sp.Expr = sigma,
                         corr: sp.Expr = 0) -> tuple[sp.Expr, sp.Expr]:
@@ -141,9 +158,11 @@ def dot_product_moments(dim: sp.Expr = d, mean_q: sp.Expr = mu_q[i], mean_k: sp.
     per-coordinate moments (:func:`coordinate_moments`). Returns SymPy ``Sum``s over
     i = 1..dim (call ``.doit()`` to evaluate them for a numeric or shared-mean case).
     Units: the mean is in (units of q)·(units of k), the variance in its square.
+    Raises InputError for σ ≤ 0, |ρ| > 1 or a dimension that is not a positive integer.
     """
     # strict: SymPy objects and numbers only, never a string to parse
     mq, sq, mk, sk = (sp.sympify(v, strict=True) for v in (mean_q, sigma_q, mean_k, sigma_k))
+    _check_law(sq, sk, sp.sympify(corr, strict=True), sp.sympify(dim, strict=True))
     cmean, cvar = coordinate_moments(mq, sq, mk, sk, corr)
     return sp.Sum(cmean, (i, 1, dim)), sp.Sum(sp.expand(cvar), (i, 1, dim))
 

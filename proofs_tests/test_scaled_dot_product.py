@@ -198,3 +198,15 @@ def test_zscore_refuses_a_negative_standard_error(se):
 
     with pytest.raises(InputError, match="standard error"):
         zscore(1.0, se, 0.0)
+
+
+@pytest.mark.parametrize("call, needle", [
+    (lambda: D.coordinate_moments(0, 0), "sigma_q must be > 0"),
+    (lambda: D.dot_product_moments(D.d, 0, 0, 1, 1, corr=2), "correlation"),
+    (lambda: D.dot_product_moments(-2, 0, 0, 1, 1), "dimension"),
+    (lambda: D.dot_product_moments(D.d, 0, 0, 1, -1), "sigma_k must be > 0"),
+])
+def test_derived_moments_refuse_values_outside_the_domain(call, needle):
+    # corr = 2 returned Var = 5d, σ = 0 a sympy.stats ValueError
+    with pytest.raises(InputError, match=needle):
+        call()
