@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derivations.kernel_attention import kernel_degree, kernel_offset
+from hw7core.errors import InputError
 
 __all__ = ["N", "D", "M", "BIGO_VARS", "Cost", "AttentionCost", "compact_dim", "full_dim",
            "softmax_cost", "linear_cost", "bigo", "crossover", "derive"]
@@ -109,6 +110,20 @@ class AttentionCost:
     assumptions: list[str] = field(default_factory=list)
 
 
+def _sizes(**sizes) -> tuple:
+    """The sizes as SymPy objects; a number must be an integer ≥ 1 (InputError otherwise:
+    n = -1 gave negative counts), a symbol passes."""
+    out = []
+    for name, v in sizes.items():
+        v = sp.sympify(v, strict=True)
+        if v.is_number and not (v.is_integer and v >= 1):
+            raise InputError(f"{name} must be an integer ≥ 1, got {v}")
+        if v.is_positive is False:
+            raise InputError(f"{name} must be positive, got {v}")
+        out.append(v)
+    return tuple(out)
+
+
 def softmax_cost(n=N, d=D, m=M) -> Cost:
     """Q5(c): eq. (7), V′_i = Σ_j exp(Q_iᵀK_j/√D) V_j / Σ_j exp(Q_iᵀK_j/√D), all i.
 
@@ -117,6 +132,7 @@ def softmax_cost(n=N, d=D, m=M) -> Cost:
     >>> softmax_cost().matmul_flops
     2*D*N**2 + 2*M*N**2
     """
+    n, d, m = _sizes(n=n, d=d, m=m)
     ops = {
         "scores QKᵀ: multiplies": n * n * d,
         "scores QKᵀ: adds": n * n * (d - 1),
@@ -144,6 +160,7 @@ def linear_cost(n=N, d=D, m=M, degree: int = 2, *, full: bool = False) -> Cost:
     >>> linear_cost(degree=3).matmul_flops.subs({N: 1, D: 1, M: 1})
     32
     """
+    n, d, m = _sizes(n=n, d=d, m=m)
     P = full_dim(d, degree) if full else compact_dim(d, degree)
     ops = {
         "φ(Q), φ(K): products": 2 * n * (P - 1 - d),
@@ -172,12 +189,22 @@ def bigo(expr: sp.Expr, variables=BIGO_VARS, assume: dict | None = None) -> sp.E
     >>> bigo(linear_cost(degree=3).flops)
     D**3*M*N
     """
+    if not isinstance(expr, sp.Expr):   # a string was an AttributeError
+        raise InputError(f"bigo takes a SymPy expression in {', '.join(map(str, variables))}, "
+                         f"got {type(expr).__name__}")
     e = sp.expand(expr.subs(assume or {}))
     vs = list(variables)
+    stray = sorted(map(str, e.free_symbols - set(vs)))
+    if stray:   # bigo(-N) with another N symbol returned 1: it was read as a coefficient
+        raise InputError(f"bigo: {', '.join(stray)} are not among the size variables "
+                         f"{', '.join(map(str, vs))} (same names and assumptions)")
     poly = sp.Poly(e, *vs)
     monos = [mono for mono, coeff in poly.terms() if coeff != 0]
     keep = [a for a in monos
             if not any(b != a and all(x <= y for x, y in zip(a, b)) for b in monos)]
+    coeffs = dict(poly.terms())
+    if any(coeffs[a] < 0 for a in keep):   # a count that goes negative has no O(·)
+        raise InputError(f"bigo: {sp.sstr(expr)} has a negative leading term; it is not a cost")
     return sp.Add(*[sp.Mul(*[v**e_ for v, e_ in zip(vs, mono)]) for mono in keep])
 
 

@@ -73,6 +73,16 @@ def kernel_degree(degree) -> int:
     return int(degree)
 
 
+def _map_degree(degree) -> int:
+    """A feature map's degree: an int in 0..MAX_DEGREE (0 is the constant map [1] of
+    (qᵀk + c)^0, which the proofs' induction starts from), else InputError."""
+    if isinstance(degree, bool) or not isinstance(degree, numbers.Integral) \
+            or not 0 <= int(degree) <= MAX_DEGREE:
+        raise InputError(f"feature-map degree must be an integer in 0..{MAX_DEGREE}, "
+                         f"got {degree!r}")
+    return int(degree)
+
+
 def kernel_offset(offset) -> sp.Expr:
     """The offset c as an exact SymPy number ≥ 0 (or a non-negative SymPy symbol).
 
@@ -141,6 +151,7 @@ def compact_features(x: Sequence, degree: int = 2, offset=1, *,
     >>> compact_features([x1, x2])
     [1, sqrt(2)*x1, sqrt(2)*x2, x1**2, sqrt(2)*x1*x2, x2**2]
     """
+    degree = _map_degree(degree)   # 50 was accepted, "2" a TypeError
     xs = list(x)
     out = []
     for combo in itertools.combinations_with_replacement(range(len(xs) + 1), degree):
@@ -162,6 +173,7 @@ def full_features(x: Sequence, degree: int = 2, offset=1, *,
     >>> full_features([x1, x2])
     [1, sqrt(2)*x1, sqrt(2)*x2, x1**2, x1*x2, x1*x2, x2**2]
     """
+    degree = _map_degree(degree)
     xs = list(x)
     out = []
     for jj in range(degree + 1):

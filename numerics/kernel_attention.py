@@ -988,14 +988,17 @@ def random_qkv(n: int, d: int, m: int, *, heads: int = 1, batch: int = 1,
 
     Q and K have entries N(0, 1/d) (which keeps (qᵀk+1)² tame), V entries N(0, 1); drawn
     on the CPU from ``torch.Generator().manual_seed(seed)`` in the order Q, K, V, so a
-    seed gives the same tensors on every device. InputError for a size < 1.
+    seed gives the same tensors on every device. InputError for a size < 1 or a dtype
+    that is not floating point.
 
     >>> Q, K, V = random_qkv(5, 3, 2, heads=2, dtype=torch.float64, seed=1)
     >>> tuple(Q.shape), tuple(V.shape), Q.dtype
     ((1, 2, 5, 3), (1, 2, 5, 2), torch.float64)
     """
-    if min(n, d, m, heads, batch) < 1:
-        raise InputError(f"sizes must be ≥ 1: N={n}, D={d}, M={m}, heads={heads}, batch={batch}")
+    n, d, m = check_size("n", n), check_size("d", d), check_size("m", m)
+    heads, batch = check_size("heads", heads), check_size("batch", batch)
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise InputError(f"dtype must be a torch floating-point dtype, got {dtype!r}")
     dev = resolve_device(device)
     g = torch.Generator().manual_seed(seed)
     Q = torch.randn(batch, heads, n, d, generator=g, dtype=dtype) / math.sqrt(d)

@@ -330,3 +330,16 @@ def test_property_home_examples_run():
 
     res = doctest.testmod(P, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.attempted > 0 and res.failed == 0, res
+
+
+@pytest.mark.parametrize("call, needle", [
+    (lambda: D.bigo("N**2"), "SymPy expression"),
+    (lambda: D.bigo(-D.N), "negative leading term"),
+    (lambda: D.bigo(-sp.Symbol("N")), "not among the size variables"),
+    (lambda: D.linear_cost(n=-1), "n must be an integer"),
+    (lambda: D.softmax_cost(d=0), "d must be an integer"),
+])
+def test_cost_models_refuse_what_is_not_a_cost(call, needle):
+    # bigo('N**2') was an AttributeError, bigo(-N) returned 1, linear_cost(n=-1) negative counts
+    with pytest.raises(InputError, match=needle):
+        call()

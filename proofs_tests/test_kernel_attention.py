@@ -850,3 +850,19 @@ def test_property_home_examples_run():
 
     res = doctest.testmod(P, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.attempted > 0 and res.failed == 0, res
+
+
+@pytest.mark.parametrize("degree", [-1, 50, "2", 2.5])
+def test_feature_maps_refuse_a_degree_outside_0_to_8(degree):
+    # degree 50 was accepted, "2" was a TypeError (0 is the constant map [1])
+    from derivations.kernel_attention import compact_features, full_features
+
+    for fmap in (compact_features, full_features):
+        with pytest.raises(InputError, match="degree"):
+            fmap([1, 2], degree)
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.bool, "float32"])
+def test_random_qkv_refuses_a_dtype_that_is_not_floating_point(dtype):
+    with pytest.raises(InputError, match="dtype"):
+        random_qkv(2, 3, 2, dtype=dtype)
