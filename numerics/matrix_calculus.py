@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from hw7core.arrays import check_array
 from hw7core.device import resolve_device
 from hw7core.errors import InputError
 
@@ -75,7 +76,8 @@ def bind(expr, values: dict) -> dict:
     env: dict = {}
     for sym, val in values.items():
         if isinstance(sym, sp.MatrixSymbol):
-            arr = np.asarray(val, dtype=np.float64)
+            # complex data (was cut to its real part), empty, ragged, non-finite: one line
+            arr = check_array(val, sym.name, ndim=2)
             if arr.ndim != 2 or not np.all(np.isfinite(arr)):
                 raise InputError(f"{sym.name} must be a finite 2-D array, got shape {arr.shape}")
             for dim, size in zip(sym.shape, arr.shape):
@@ -88,7 +90,12 @@ def bind(expr, values: dict) -> dict:
             env[sym] = arr
     for sym, val in values.items():
         if not isinstance(sym, sp.MatrixSymbol):
-            env[sym] = float(val)
+            try:
+                env[sym] = float(val)
+            except (TypeError, ValueError):
+                raise InputError(f"the symbol {sym} needs a real number, got {val!r}"[:200]) from None
+            if not np.isfinite(env[sym]):
+                raise InputError(f"the symbol {sym} needs a finite number, got {val!r}")
     for sym in expr.free_symbols:
         if sym not in env:
             raise InputError(f"no value given for {'the matrix ' if isinstance(sym, sp.MatrixSymbol) else 'the symbol '}{sym}")
@@ -231,7 +238,11 @@ def confirm_gradient(loss, grads: dict, values: dict, *, device=None,
     res = GradientConfirmation(tolerances={"autograd": autograd_rtol,
                                            "finite differences": fd_rtol})
     for w, g in grads.items():
-        G = np.broadcast_to(_numpy_value(g, values), auto[w].shape)
+        G = _numpy_value(g, values)
+        if G.shape != auto[w].shape and G.size != 1:   # a scalar 0 gradient broadcasts
+            raise InputError(f"the gradient given for {w} has shape {G.shape}, but {w} has "
+                             f"shape {auto[w].shape}")
+        G = np.broadcast_to(G, auto[w].shape)
         wmax = max(1.0, float(np.abs(np.asarray(values[w], float)).max()))
         # the gradient's scale: its size, or (where it vanishes, e.g. at a minimum) the
         # size of the loss's terms per unit of w — never a division by ~0

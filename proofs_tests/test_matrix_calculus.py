@@ -104,3 +104,37 @@ def test_confirmation_at_a_minimum_is_relative_to_the_terms_not_to_zero():
     assert ok.passed and ok.fd_error[W] < 1e-8 and ok.autograd_error[W] < 1e-12
     bad = confirm_gradient(loss, {W: g + X * X.T}, vals)
     assert not bad.passed and bad.fd_error[W] > 0.1
+
+
+@pytest.mark.parametrize("case, needle", [
+    ("shape", "has shape (3, 4), but W has shape (3, 3)"),
+    ("empty", "X is empty"),
+    ("complex", "X is complex"),
+    ("symbol", "needs a real number"),
+])
+def test_confirm_gradient_bad_input_is_one_line(case, needle):
+    # a wrong-shaped gradient was a numpy broadcast error, empty arrays a reduction error,
+    # complex data silently cut to its real part
+    import numpy as np
+    import sympy as sp
+
+    from derivations.matrix_calculus import frobenius_sq, gradient
+    from hw7core.errors import InputError
+    from numerics.matrix_calculus import confirm_gradient
+
+    X, W, lam = sp.MatrixSymbol("X", 3, 4), sp.MatrixSymbol("W", 3, 3), sp.Symbol("lam")
+    loss = frobenius_sq(X - W * X) + lam * frobenius_sq(W)
+    g = gradient(loss, W)
+    rng = np.random.default_rng(0)
+    vals = {X: rng.standard_normal((3, 4)), W: rng.standard_normal((3, 3)), lam: 0.5}
+    if case == "shape":
+        g = g * X
+    elif case == "empty":
+        vals[X] = np.zeros((3, 0))
+    elif case == "complex":
+        vals[X] = vals[X] + 1j
+    else:
+        vals[lam] = "a lot"
+    with pytest.raises(InputError) as ei:
+        confirm_gradient(loss, {W: g}, vals)
+    assert needle in str(ei.value) and "\n" not in str(ei.value)
