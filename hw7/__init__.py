@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "check"]
 
 
-def check(qid: str, answer: str, *, timeout: float | None = None, key: str | None = None):
+def check(qid: str, answer: str, *, timeout: float | None = None, key: str | None = None,
+          variant=None):
     """Judge ``answer`` to question ``qid`` (``hw7 check QID ANSWER`` from Python; issue 12).
 
     qid: a checkable question id (``hw7 list`` marks them), e.g. ``"q3c"``.
@@ -25,6 +26,8 @@ def check(qid: str, answer: str, *, timeout: float | None = None, key: str | Non
         in a forked child with a memory limit, like the command.
     key: judge against this ``answers.json`` (written by ``hw7 answers``) instead of
         the derivations.
+    variant: judge against a homework variant: a TOML file's path (see ``variants/``)
+        or a :class:`hw7.variants.Variant` (not together with ``key``).
 
     Returns the :class:`~hw7.checker.judge.Verdict` (``status`` "correct", "refuted"
     or "unjudged"; ``exit_code`` 0/1/2; ``message``; ``counterexample``; how the
@@ -50,8 +53,16 @@ def check(qid: str, answer: str, *, timeout: float | None = None, key: str | Non
     t = judge.DEFAULT_TIMEOUT if timeout is None else float(timeout)
     if not 0 < t <= 600:
         raise InputError(f"timeout must be between 0 and 600 seconds, got {timeout}")
+    if variant is not None:
+        from hw7 import variants
+
+        if key is not None:
+            raise InputError("give key or variant, not both (a key file names its own variant)")
+        if not isinstance(variant, variants.Variant):
+            variant = variants.load(variant)
+        variant = None if variant.is_default else variant
     try:
-        entry = Resolver(key)(qid)
+        entry = Resolver(key, variant)(qid)
     except UsageError as exc:
         raise InputError(str(exc)) from None
     return shown(judge.judge_limited(entry, answer, timeout=t), entry)

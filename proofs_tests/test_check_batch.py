@@ -513,3 +513,15 @@ def test_show_of_a_question_with_parts_explains_each_part(capsys):
     # without --show a parent id is still one clear line, exit 2
     assert main(["check", "q5b", "(qk + 1)**2"]) == 2
     assert "check one of its parts" in capsys.readouterr().err
+
+
+def test_hw7_check_takes_a_variant():
+    import hw7
+    from hw7 import variants
+
+    cubic = ROOT / "variants" / "cubic-kernel.toml"
+    assert hw7.check("q5d.time", "O(N D^3 M)", variant=str(cubic)).status == "correct"
+    assert hw7.check("q5d.time", "O(N D^3 M)", variant=variants.load(cubic)).status == "correct"
+    assert hw7.check("q5d.time", "O(N D^3 M)").status == "refuted"
+    with pytest.raises(InputError, match="not both"):
+        hw7.check("q3c", "d", key="answers.json", variant=str(cubic))
