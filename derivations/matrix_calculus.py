@@ -101,6 +101,15 @@ def elementwise_gradient_matches(terms, grads: dict, shapes: dict,
     ``extra`` substitutes further symbols (e.g. a dimension n that only scales a term).
     """
     terms = loss_terms(terms)
+    for sym, shape in shapes.items():   # a bad shape was a raw ShapeError/ValueError
+        if not (isinstance(sym, sp.MatrixSymbol) and isinstance(shape, (tuple, list))
+                and len(shape) == 2 and all(isinstance(x, int) and not isinstance(x, bool)
+                                            and x >= 1 for x in shape)):
+            raise InputError(f"shapes maps a MatrixSymbol to (rows, cols), integers ≥ 1; got "
+                             f"{sym!r}: {shape!r}"[:200])
+        for dim, size in zip(sym.shape, shape):
+            if not isinstance(dim, sp.Symbol) and int(dim) != size:
+                raise InputError(f"{sym.name} has {dim} along one axis, not {size}")
     explicit = {}
     for sym, (r, c) in shapes.items():
         explicit[sym] = sp.Matrix(r, c, lambda i, j, s=sym: sp.Symbol(f"{s.name}_{i}{j}"))

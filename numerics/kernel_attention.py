@@ -1019,7 +1019,11 @@ def compare_linear_explicit(cases, *, seed: int = 0, chunk: int = 32,
     [True]
     """
     out = []
-    for b, h, n, d, m, fmap, causal in cases:
+    for case in cases:
+        if not (isinstance(case, (tuple, list)) and len(case) == 7):
+            raise InputError("each case is (batch, heads, N, D, M, feature map, causal), got "
+                             f"{case!r}"[:200])
+        b, h, n, d, m, fmap, causal = case
         Q, K, V = random_qkv(n, d, m, heads=h, batch=b, dtype=torch.float64, seed=seed)
         lin = linear_attention(Q, K, V, feature_map_name=fmap, causal=causal, chunk=chunk,
                                device=device)

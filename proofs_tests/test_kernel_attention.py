@@ -866,3 +866,8 @@ def test_feature_maps_refuse_a_degree_outside_0_to_8(degree):
 def test_random_qkv_refuses_a_dtype_that_is_not_floating_point(dtype):
     with pytest.raises(InputError, match="dtype"):
         random_qkv(2, 3, 2, dtype=dtype)
+
+
+def test_compare_linear_explicit_refuses_a_malformed_case():
+    with pytest.raises(InputError, match="each case is"):
+        N.compare_linear_explicit([(1, 2, 5)])

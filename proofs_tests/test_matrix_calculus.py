@@ -138,3 +138,18 @@ def test_confirm_gradient_bad_input_is_one_line(case, needle):
     with pytest.raises(InputError) as ei:
         confirm_gradient(loss, {W: g}, vals)
     assert needle in str(ei.value) and "\n" not in str(ei.value)
+
+
+@pytest.mark.parametrize("shapes, needle", [
+    ("wrong", "has 4 along one axis, not 5"), ("negative", "integers ≥ 1")])
+def test_elementwise_check_refuses_bad_shapes(shapes, needle):
+    import sympy as sp
+
+    from derivations.matrix_calculus import elementwise_gradient_matches, frobenius_sq, gradient
+    from hw7core.errors import InputError
+
+    X, W = sp.MatrixSymbol("X", 3, 4), sp.MatrixSymbol("W", 3, 3)
+    loss = frobenius_sq(X - W * X)
+    bad = {X: (3, 5), W: (3, 3)} if shapes == "wrong" else {X: (3, -4), W: (3, 3)}
+    with pytest.raises(InputError, match=needle):
+        elementwise_gradient_matches(loss, {W: gradient(loss, W)}, bad)

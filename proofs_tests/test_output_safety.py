@@ -308,6 +308,13 @@ def test_only_refuses_a_key_it_cannot_merge_into(tmp_path, stubs, capsys, case, 
     assert answers(out, "--only", "q4a") == 2
     one_line_error(capsys, needle)
     assert tree(out) == before
+    if case == "other variant":
+        # a whole build never replaces another variant's key either (it replaced the
+        # committed homework key): refused in one line, untouched
+        assert answers(out) == 2
+        one_line_error(capsys, "holds the key for variant 'v'")
+        assert tree(out) == before
+        return
     assert answers(out) == 0            # a whole rebuild replaces the old key (its own files)
     assert len(json.loads((out / "answers.json").read_text())["answers"]) > 1
     assert not (out / "figures" / "q3c.png").read_bytes() == b"old"
