@@ -332,11 +332,13 @@ def _q5(t: dict, err: _Err) -> Q5Variant:
         err(f"q5.offset must be ≥ 0 (the feature map has √c-weighted entries), got {c!r}")
     if c > MAX_OFFSET:
         err(f"q5.offset must be at most {MAX_OFFSET}, got {c!r}")
-    if p % 2 == 1 and c == 0:
-        # (qᵀk)^p with p odd is negative whenever qᵀk is: the normaliser of eq. (6) is then
-        # ≤ 0 on half the inputs and Q5(b)'s attention cannot be confirmed
-        err(f"q5: an odd degree (p = {p}) needs an offset c > 0: (qᵀk)^{p} is negative "
-            "whenever qᵀk is, so attention with it is undefined on half the inputs")
+    if p % 2 == 1 and c < 1:
+        # (qᵀk + c)^p with p odd is negative where qᵀk < −c: with c = 0 on half the inputs,
+        # and below c = 1 often enough on the key's random q, k (|qᵀk| of order 1) that
+        # eq. (6)'s normaliser is ≤ 0 or cancels and Q5(b)'s attention cannot be confirmed
+        # (p = 5, c = 0.5 failed its checks)
+        err(f"q5: an odd degree (p = {p}) needs an offset c ≥ 1, got {c!r}: (qᵀk + c)^{p} is "
+            "negative where qᵀk < −c, and the key's confirmations need a positive normaliser")
     # the decimal as written (repr is the shortest string that reads back to the float)
     off = sp.Integer(c) if isinstance(c, int) else sp.Rational(repr(c))
     return Q5Variant(degree=int(p), offset=off)

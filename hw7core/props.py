@@ -145,6 +145,12 @@ def hypothesis_home() -> Iterator[str | None]:
             shutil.rmtree(temporary, ignore_errors=True)
 
 
+try:  # Python ≥ 3.11; Hypothesis brings the backport on 3.10
+    _ExceptionGroup = BaseExceptionGroup  # noqa: F821
+except NameError:  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup as _ExceptionGroup
+
+
 def _property_check(prop, strategy, *, max_examples: int, seed: int) -> PropertyResult:
     seen: list = []
     failure: dict = {}
@@ -166,6 +172,13 @@ def _property_check(prop, strategy, *, max_examples: int, seed: int) -> Property
     try:
         _run()
     except AssertionError:
+        return PropertyResult(len(seen), False, failure.get("case"), failure.get("error", ""),
+                              max_examples=int(max_examples), seed=int(seed))
+    except _ExceptionGroup as group:
+        # Hypothesis reports several distinct failures as a group: a refutation too, not a
+        # traceback (anything else in the group is a real error and propagates)
+        if group.split(AssertionError)[1] is not None:
+            raise
         return PropertyResult(len(seen), False, failure.get("case"), failure.get("error", ""),
                               max_examples=int(max_examples), seed=int(seed))
     return PropertyResult(len(seen), True, max_examples=int(max_examples), seed=int(seed))

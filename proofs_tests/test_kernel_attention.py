@@ -871,3 +871,11 @@ def test_random_qkv_refuses_a_dtype_that_is_not_floating_point(dtype):
 def test_compare_linear_explicit_refuses_a_malformed_case():
     with pytest.raises(InputError, match="each case is"):
         N.compare_linear_explicit([(1, 2, 5)])
+
+
+@pytest.mark.parametrize("p, c", [(5, 2), (4, 3), (3, 0.5)])
+def test_map_error_is_relative_to_the_maps_scale(p, c):
+    # at p = 5, c = 2 the entries reach ~10²: an absolute 1e-14 bound failed on round-off
+    der = D.derive(p, c)
+    assert P.map_error(der.phi, lambda x: N.polynomial_features(x, degree=p, offset=c)) <= 1e-14
+    assert P.map_error(der.phi, P.products_unweighted(p, c)) > 0.01

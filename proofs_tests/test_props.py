@@ -147,3 +147,19 @@ def test_the_storage_setting_is_restored_after_a_run(tmp_path):
         if home is not None:
             assert str(hc.storage_directory().path) == home
     assert getattr(hc, "__hypothesis_home_directory") == before
+
+
+def test_several_distinct_failures_are_one_refutation_not_a_traceback():
+    # Hypothesis groups distinct failures (two assertion sites) into an ExceptionGroup;
+    # it escaped as a traceback from a key build
+    from hypothesis import strategies as st
+
+    from hw7core.props import mutation_check, property_check
+
+    def two_ways(n):
+        assert n < 5, "too big"
+        assert n > -5, "too small"
+
+    r = property_check(two_ways, st.integers(-100, 100), max_examples=50)
+    assert not r.ok
+    assert mutation_check(two_ways, st.integers(-100, 100), max_examples=50).ok

@@ -59,9 +59,9 @@ names = st.text(st.one_of(st.characters(categories=("L", "Nd")), st.sampled_from
 
 @st.composite
 def kernels(draw):
-    """(p, c) a key can be built for: 2 ≤ p ≤ MAX_DEGREE, and c > 0 when p is odd."""
+    """(p, c) a key can be built for: 2 ≤ p ≤ MAX_DEGREE, and c ≥ 1 when p is odd."""
     p = draw(st.integers(2, variants.MAX_DEGREE))
-    c = draw(offsets.filter(lambda c: p % 2 == 0 or c > 0))
+    c = draw(offsets.filter(lambda c: p % 2 == 0 or c >= 1))
     return variants.Q5Variant(p, c)
 
 
@@ -553,7 +553,8 @@ def test_a_whole_variant_build_never_replaces_another_variants_key(tmp_path):
 @pytest.mark.parametrize("text, needle", [
     ("[q5]\ndegree = 6\n", "at most 5"),              # D^6 full-map entries: 24 GB
     ("[q5]\ndegree = 1\n", "at least 2"),             # weights all 1: nothing to check
-    ("[q5]\ndegree = 3\noffset = 0\n", "odd degree (p = 3) needs an offset c > 0"),
+    ("[q5]\ndegree = 3\noffset = 0\n", "odd degree (p = 3) needs an offset c ≥ 1"),
+    ("[q5]\ndegree = 5\noffset = 0.5\n", "odd degree (p = 5) needs an offset c ≥ 1"),
     ("[q4]\nquery = [1, 2, 1]\n", "q4 gives query but not keys, values"),
     ("[q4]\nkeys = [[1, 0], [0, 1]]\nvalues = [[1], [2]]\n", "but not query"),
     ('name = "<script>x</script>"\n', "name may hold"),

@@ -189,7 +189,8 @@ def q5b(ctx: Context, ans: Answer) -> None:
     worst = map_error(der.phi, num.quadratic_features if quad else maps[0], dims, seed=ctx.seed)
     impl = "numerics.quadratic_features" if quad else f"numerics.polynomial_features (p={p}, c={sp.sstr(c)})"
     ans.checks.append(Check("numeric", f"{impl} == derivation's compact map "
-                            f"entry by entry (D ∈ {dims}, float64)", worst, 1e-14, worst <= 1e-14))
+                            f"entry by entry (D ∈ {dims}, float64, relative to the largest "
+                            f"entry)", worst, 1e-14, worst <= 1e-14))
     cases = [(2, 2, 96, 8, 4, maps[0], False), (2, 2, 96, 8, 4, maps[0], True),
              (1, 3, 64, 5, 3, maps[1], False), (1, 2, 80, 6, 6, maps[2], True)]
     errs = num.compare_linear_explicit(cases, seed=ctx.seed, chunk=32, device=ctx.device)
