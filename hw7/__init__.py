@@ -58,9 +58,7 @@ def check(qid: str, answer: str, *, timeout: float | None = None, key: str | Non
 
         if key is not None:
             raise InputError("give key or variant, not both (a key file names its own variant)")
-        if not isinstance(variant, variants.Variant):
-            variant = variants.load(variant)
-        variant = None if variant.is_default else variant
+        variant = variants.for_run(variant)
     try:
         entry = Resolver(key, variant)(qid)
     except UsageError as exc:

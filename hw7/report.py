@@ -272,11 +272,10 @@ def _previous_key(out: OutputDir, qid: str, ctx: Context) -> dict | None:
             f"cannot merge --only {qid} into {where}: its key was written by "
             f"{meta.get('tool')} (schema {meta.get('schema')}), this is {mine['tool']} (schema "
             f"{SCHEMA}); rebuild it whole without --only, or choose another folder")
-    old_var, new_var = meta.get("variant"), mine.get("variant")
-    if (old_var or {}).get("digest") != (new_var or {}).get("digest"):
+    other = _other_variant(meta, ctx)
+    if other:
         raise OutputRefused(f"cannot merge --only {qid} into {where}: its key is for "
-                            f"{_variant_name(old_var)}, this run for {_variant_name(new_var)}; "
-                            f"choose another folder")
+                            f"{other[0]}, this run for {other[1]}; choose another folder")
     known = {s.qid for s in sections()}
     unknown = [q for q in key["answers"] if q not in known]
     if unknown:
@@ -292,6 +291,15 @@ def _variant_name(v: dict | None) -> str:
     return f"variant {v.get('name')!r} (settings {v.get('digest')})"
 
 
+def _other_variant(meta: dict, ctx: Context) -> tuple[str, str] | None:
+    """(the key's variant, this run's), named, when a key with ``meta`` was built for other
+    settings than this run (digests differ); None when they are the same."""
+    old_var, new_var = meta.get("variant"), run_meta(ctx).get("variant")
+    if (old_var or {}).get("digest") == (new_var or {}).get("digest"):
+        return None
+    return _variant_name(old_var), _variant_name(new_var)
+
+
 def _refuse_other_variant(out: OutputDir, ctx: Context) -> None:
     """A whole build never replaces a key made for another variant (``hw7 answers --variant
     X`` without ``--out`` used to replace the committed homework key in docs/answers)."""
@@ -302,11 +310,10 @@ def _refuse_other_variant(out: OutputDir, ctx: Context) -> None:
         meta = json.loads(path.read_text(encoding="utf-8")).get("meta") or {}
     except (OSError, ValueError, AttributeError):
         return   # not a readable key: the output folder's own rules apply
-    old_var, new_var = meta.get("variant"), run_meta(ctx).get("variant")
-    if (old_var or {}).get("digest") != (new_var or {}).get("digest"):
-        raise OutputRefused(f"{out.target} holds the key for {_variant_name(old_var)}; this run "
-                            f"is for {_variant_name(new_var)} and would replace it: choose "
-                            f"another --out")
+    other = _other_variant(meta, ctx)
+    if other:
+        raise OutputRefused(f"{out.target} holds the key for {other[0]}; this run is for "
+                            f"{other[1]} and would replace it: choose another --out")
 
 
 def merge_keys(old: dict, new: dict) -> dict:

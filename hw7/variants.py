@@ -59,7 +59,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10 (pyproject: tomli 
     import tomli as tomllib
 
 __all__ = [
-    "DEFAULT", "MAX_BYTES", "MAX_DEGREE", "Q2Variant", "Q3Variant", "Q4Variant", "Q5Variant",
+    "DEFAULT", "MAX_BYTES", "MAX_DEGREE", "for_run", "Q2Variant", "Q3Variant", "Q4Variant", "Q5Variant",
     "Variant", "active", "load", "parse", "to_toml",
 ]
 
@@ -158,6 +158,17 @@ def active(ctx) -> Variant:
 
 
 # ---------------------------------------------------------------- reading
+
+def for_run(source) -> Variant | None:
+    """The variant a run uses: ``source`` is None, a file's path or a :class:`Variant`;
+    None (the homework) also for settings that are the homework's own
+    (variants/default.toml), so that their key is the default key whatever the file's
+    name. A file is read and validated by :func:`load` (InputError, one line)."""
+    if source is None:
+        return None
+    v = source if isinstance(source, Variant) else load(source)
+    return None if v.is_default else v
+
 
 def load(path: str | Path) -> Variant:
     """Read and validate a variant file (InputError with one line on any problem)."""

@@ -72,8 +72,13 @@ def _check_mean(mu, d: int, name: str) -> np.ndarray:
     return arr
 
 
-def _validate(d: int, mu, sigma: float, n: int, mu_k=None, sigma_k=None, rho=0.0):
-    """Checked (mu_q, mu_k, sigma_q, sigma_k, rho); mu_k/sigma_k default to mu/sigma."""
+def _validate(d: int, mu, sigma: float, n: int, mu_k=None, sigma_k=None, rho=0.0, *,
+              chunk: int = 1, seed: int = 0):
+    """Checked (mu_q, mu_k, sigma_q, sigma_k, rho); mu_k/sigma_k default to mu/sigma;
+    ``chunk`` (≥ 1: 0 looped forever) and ``seed`` (≥ 0) checked too."""
+    check_size("chunk", chunk)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed must be an integer ≥ 0, got {seed!r}")
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
         raise InputError(f"dimension d must be a positive integer, got {d!r}")
     sigma = _check_sigma(sigma, "sigma")
@@ -123,10 +128,8 @@ def dot_moments_numpy(d: int, mu, sigma: float, n: int, seed: int = 0,
     Raises :class:`~hw7core.errors.InputError` for d < 1, n < 2, σ ≤ 0 or non-finite,
     a mean of the wrong shape or non-finite, ρ outside [-1, 1], or chunk < 1.
     """
-    mu_arr, mu_k_arr, sigma, sigma_k, rho = _validate(d, mu, sigma, n, mu_k, sigma_k, rho)
-    chunk = check_size("chunk", chunk)   # chunk ≤ 0 looped forever
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed must be an integer ≥ 0, got {seed!r}")
+    mu_arr, mu_k_arr, sigma, sigma_k, rho = _validate(d, mu, sigma, n, mu_k, sigma_k, rho,
+                                                      chunk=chunk, seed=seed)
     rng = np.random.default_rng(seed)
     # centre power sums near the mean for accuracy
     shift = float(mu_arr @ mu_k_arr) + d * rho * sigma * sigma_k
@@ -153,10 +156,8 @@ def dot_moments_torch(d: int, mu, sigma: float, n: int, seed: int = 0, device=No
     """
     import torch
 
-    mu_arr, mu_k_arr, sigma, sigma_k, rho = _validate(d, mu, sigma, n, mu_k, sigma_k, rho)
-    chunk = check_size("chunk", chunk)   # chunk ≤ 0 looped forever
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed must be an integer ≥ 0, got {seed!r}")
+    mu_arr, mu_k_arr, sigma, sigma_k, rho = _validate(d, mu, sigma, n, mu_k, sigma_k, rho,
+                                                      chunk=chunk, seed=seed)
     dev = resolve_device(device)
     gen = torch.Generator(device=dev).manual_seed(int(seed))
     mu_t = torch.as_tensor(mu_arr, dtype=torch.float64, device=dev)

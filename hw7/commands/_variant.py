@@ -19,14 +19,11 @@ def add_argument(parser, help: str) -> None:
 
 
 def load(args) -> Variant | None:
-    """The variant named by ``args.variant``, validated (InputError, one line), or None —
-    also for a file whose settings are the homework's own (variants/default.toml): that
-    is the homework, so its key is the default key (``--check`` and ``--only`` merges
-    against docs/answers work), whatever the file's name."""
+    """The variant named by ``args.variant`` (:func:`hw7.variants.for_run`: validated,
+    InputError in one line; None for none, or for the homework's own settings)."""
     path = getattr(args, "variant", None)
     if path is None:
         return None
-    from hw7.variants import load as load_file
+    from hw7.variants import for_run
 
-    v = load_file(path)
-    return None if v.is_default else v
+    return for_run(path)

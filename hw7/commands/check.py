@@ -29,13 +29,14 @@ ANSWER_OPTION = "--answer-text"   # hidden: carries an answer that starts with '
 
 
 def protect_answer(argv: list[str]) -> list[str]:
-    """``argv`` (starting with "check") with an answer that begins with '-' moved after
-    '--', so that ``hw7 check q1b.grad_W1 '-2*W2.T*(X-W2*W1*X)*X.T'`` is an answer, not an
-    unknown option (an autograder passing "$ANSWER" cannot know to add '--').
+    """``argv`` (starting with "check") with an answer that begins with '-' passed as the
+    value of the hidden option :data:`ANSWER_OPTION`, so that ``hw7 check q1b.grad_W1
+    '-2*W2.T*(X-W2*W1*X)*X.T'`` is an answer, not an unknown option (an autograder passing
+    "$ANSWER" cannot know to add '--').
 
     A token is taken for the answer when it starts with '-', is not '-' (standard input),
     names no option of ``hw7 check`` (nor a prefix of one), and is not the value of an
-    option; exactly one such token is moved. With '--' already present nothing changes.
+    option; exactly one such token is rewritten. With '--' present nothing changes.
 
     >>> from hw7.cli import build_parser
     >>> _ = build_parser(["check"])          # registers the subparser
@@ -80,7 +81,8 @@ def register(sub) -> None:
     p.add_argument("qid", nargs="?", default=None, help="question id, e.g. q3c (see 'hw7 list')")
     p.add_argument("answer", nargs="?", default=None,
                    help="the answer, e.g. 'sqrt(d)'; '-' reads it from standard input "
-                        "(an answer that starts with '-' goes after '--': hw7 check q3c -- -sqrt(d))")
+                        "(an answer that starts with '-' is read as the answer; '--' before it "
+                        "works too: hw7 check q3c -- -sqrt(d))")
     p.add_argument(ANSWER_OPTION, dest="answer_text", default=None, help=argparse.SUPPRESS)
     p.add_argument("--show", action="store_true",
                    help="print the symbols the question uses and an example of the syntax")
